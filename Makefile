@@ -1,0 +1,132 @@
+# Supervox — every entry point. `make serve` and `make test` are the two a new user needs.
+#
+#   make            native library + CLI (build/) and the wasm core (web/build/)
+#   make serve      install what is missing, build, serve web/ on http://localhost:$(PORT)
+#   make test       every test: C unit (ASan+UBSan), interop, wasm in Node, browser in Chromium
+#   make bench      benchmarks against the reference tools, as ratios
+#   make fuzz       libFuzzer on the NIfTI reader for $(FUZZ_SECONDS) s (not part of make test)
+#   make deps       Debian packages, npm packages, zlib + libpng for wasm (idempotent)
+
+PORT ?= 8080
+FUZZ_SECONDS ?= 600
+SHARED ?= ../shared
+
+CC ?= cc
+CSTD := -std=c99 -D_POSIX_C_SOURCE=200809L
+WARN := -Wall -Wextra -pedantic -Werror
+CFLAGS_NATIVE := $(CSTD) $(WARN) -O2 -g -Icore/include -I/usr/include/stb
+CFLAGS_SAN := $(CSTD) $(WARN) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+              -fno-sanitize-recover=undefined -Icore/include -I/usr/include/stb
+LIBS_NATIVE := -lz -lpng -lm
+
+CORE_SRC := $(wildcard core/src/*.c)
+CORE_HDR := $(wildcard core/include/supervox/*.h) $(wildcard core/src/*.h)
+CLI_SRC := $(wildcard core/cli/*.c)
+TEST_SRC := $(wildcard tests/c/*.c)
+TEST_HDR := $(wildcard tests/c/*.h)
+
+B := build
+NATIVE_OBJ := $(patsubst core/src/%.c,$(B)/obj/%.o,$(CORE_SRC))
+SAN_OBJ := $(patsubst core/src/%.c,$(B)/san/%.o,$(CORE_SRC))
+
+# --- wasm ---------------------------------------------------------------------
+# Debian's emcc needs its node modules (acorn) on NODE_PATH.
+EMCC := NODE_PATH=/usr/share/nodejs emcc
+TP := wasm-build/third_party
+WASM_OUT := web/build
+WASM_CFLAGS := $(CSTD) $(WARN) -O3 -msimd128 -Icore/include -I$(TP)/include -I/usr/include/stb
+WASM_LDFLAGS := -O3 -msimd128
+# a factory function, no globals
+WASM_LDFLAGS += -sMODULARIZE=1 -sEXPORT_NAME=SupervoxCore
+# a 512x512x400 CT plus its maps fits; the heap grows as volumes open
+WASM_LDFLAGS += -sALLOW_MEMORY_GROWTH=1 -sMAXIMUM_MEMORY=4GB
+# the worker in browsers; Node for tests and benchmarks
+WASM_LDFLAGS += -sENVIRONMENT=web,worker,node
+# many instances in one Node process must not each add exit/rejection listeners
+WASM_LDFLAGS += -sNODEJS_CATCH_EXIT=0 -sNODEJS_CATCH_REJECTION=0
+# the one export list
+WASM_LDFLAGS += -sEXPORTED_FUNCTIONS=@wasm-build/exports.txt
+# read C strings (errors, JSON)
+WASM_LDFLAGS += -sEXPORTED_RUNTIME_METHODS=UTF8ToString
+# the core works on memory buffers only
+WASM_LDFLAGS += -sFILESYSTEM=0
+# Node 20: hand the glue its wasm (its fetch() of a file path fails)
+WASM_LDFLAGS += --pre-js wasm-build/pre.js
+
+.PHONY: all native wasm deps serve test test-c test-interop test-node test-browser bench fuzz clean
+all: native wasm
+
+native: $(B)/supervox $(B)/libsupervox.a
+
+$(B)/obj/%.o: core/src/%.c $(CORE_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_NATIVE) -c $< -o $@
+
+$(B)/san/%.o: core/src/%.c $(CORE_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_SAN) -c $< -o $@
+
+$(B)/libsupervox.a: $(NATIVE_OBJ)
+	ar rcs $@ $^
+
+$(B)/libsupervox-san.a: $(SAN_OBJ)
+	ar rcs $@ $^
+
+$(B)/supervox: $(CLI_SRC) $(B)/libsupervox.a $(CORE_HDR)
+	$(CC) $(CFLAGS_NATIVE) $(CLI_SRC) $(B)/libsupervox.a $(LIBS_NATIVE) -o $@
+
+$(B)/supervox-san: $(CLI_SRC) $(B)/libsupervox-san.a $(CORE_HDR)
+	$(CC) $(CFLAGS_SAN) $(CLI_SRC) $(B)/libsupervox-san.a $(LIBS_NATIVE) -o $@
+
+$(B)/test_core: $(TEST_SRC) $(TEST_HDR) $(B)/libsupervox-san.a
+	$(CC) $(CFLAGS_SAN) -Itests/c $(TEST_SRC) $(B)/libsupervox-san.a $(LIBS_NATIVE) -o $@
+
+wasm: $(WASM_OUT)/supervox.js
+
+$(TP)/lib/libz.a $(TP)/lib/libpng16.a:
+	bash wasm-build/deps.sh
+
+$(WASM_OUT)/supervox.js: $(CORE_SRC) $(CORE_HDR) wasm-build/wasm_api.c wasm-build/exports.txt wasm-build/pre.js \
+                         $(TP)/lib/libz.a $(TP)/lib/libpng16.a
+	@mkdir -p $(WASM_OUT)
+	$(EMCC) $(WASM_CFLAGS) $(WASM_LDFLAGS) $(CORE_SRC) wasm-build/wasm_api.c \
+	  $(TP)/lib/libpng16.a $(TP)/lib/libz.a -o $@
+	@# the glue is CommonJS; tell Node so, inside this "type": "module" package
+	echo '{"type": "commonjs"}' > $(WASM_OUT)/package.json
+
+deps:
+	bash wasm-build/deps.sh
+
+serve: deps all
+	@echo "Supervox: http://localhost:$(PORT)/  (Ctrl+C stops)"
+	cd web && /usr/bin/python3 -m http.server $(PORT) --bind 127.0.0.1
+
+# Every suite; tests/run-all.sh prints one closing "N passed, N failed" line.
+test: deps all $(B)/test_core $(B)/supervox-san
+	SHARED=$(SHARED) bash tests/run-all.sh
+
+test-c: $(B)/test_core
+	SHARED=$(SHARED) $(B)/test_core
+
+test-interop: native $(B)/supervox-san
+	SHARED=$(SHARED) /usr/bin/python3 tests/interop/test_nifti_interop.py
+
+test-node: wasm native
+	SHARED=$(SHARED) node --test tests/node/
+
+test-browser: wasm
+	SHARED=$(SHARED) node --test --test-concurrency=1 tests/browser/
+
+# libFuzzer needs clang; ASan+UBSan catch what a malformed file provokes.
+$(B)/fuzz_nifti: tests/fuzz/fuzz_nifti.c $(CORE_SRC) $(CORE_HDR)
+	@mkdir -p $(B)
+	clang $(CSTD) -g -O1 -fsanitize=fuzzer,address,undefined -Icore/include $< $(CORE_SRC) -lz -lpng -lm -o $@
+
+fuzz: $(B)/fuzz_nifti
+	@mkdir -p $(B)/fuzz-corpus
+	SHARED=$(SHARED) bash tests/fuzz/seed.sh $(B)/fuzz-corpus
+	$(B)/fuzz_nifti -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=2048 -timeout=10 \
+	  -artifact_prefix=$(B)/ $(B)/fuzz-corpus
+
+clean:
+	rm -rf $(B) $(WASM_OUT)

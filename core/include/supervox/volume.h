@@ -1,0 +1,128 @@
+/* supervox/volume.h — the one volume type every loader converts into.
+ *
+ * A volume is a 3D grid of scalar voxels with NIfTI meaning: i (x) varies
+ * fastest, then j, then k; the voxel-to-world matrix maps (i, j, k, 1) to RAS+
+ * millimetres. Values are kept in their stored type (so a CT stays 2 bytes per
+ * voxel) with the file's linear scaling; sv_volume_get() returns the scaled value.
+ *
+ * MEMORY: nvox * sv_dtype_size(dtype) bytes for the data, plus ~1 KB.
+ */
+#ifndef SUPERVOX_VOLUME_H
+#define SUPERVOX_VOLUME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "supervox/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Stored data types; the values are NIfTI's datatype codes. */
+typedef enum sv_dtype {
+    SV_DT_UINT8 = 2,
+    SV_DT_INT16 = 4,
+    SV_DT_INT32 = 8,
+    SV_DT_FLOAT32 = 16,
+    SV_DT_FLOAT64 = 64,
+    SV_DT_INT8 = 256,
+    SV_DT_UINT16 = 512,
+    SV_DT_UINT32 = 768
+} sv_dtype;
+
+/* NIfTI intent code for a label map. */
+#define SV_INTENT_LABEL 1002
+
+/* Header fields kept so that a file we read is written back faithfully.
+ * Matrices are exactly as stored (float in NIfTI-1, double in NIfTI-2). */
+typedef struct sv_nifti_meta {
+    int qform_code, sform_code;  /* 0 = unset; 1..4 = scanner, aligned, talairach, mni */
+    double quatern[3];           /* quatern_b, c, d */
+    double qoffset[3];           /* mm */
+    double qfac;                 /* pixdim[0]: -1 or 1 */
+    double srow[3][4];           /* sform rows, mm */
+    double qform[4][4];          /* the qform as a matrix (derived; identity if unset) */
+    double sform[4][4];          /* the sform as a matrix (identity if unset) */
+    int xyzt_units;              /* NIfTI units byte: spatial | temporal */
+    int intent_code;             /* e.g. SV_INTENT_LABEL */
+    double intent_p[3];
+    char intent_name[17];
+    char descrip[81];
+    double cal_min, cal_max;
+    double pixdim_t;             /* pixdim[4]: frame duration, kept for 4D inputs */
+    double toffset;
+    int dim_info, slice_code, slice_start, slice_end;
+    double slice_duration;
+    int nifti_version;           /* 1 or 2 for files we read; 1 for volumes we made */
+    int byte_swapped;            /* the file was big-endian */
+    int gzipped;                 /* the file was gzip-compressed */
+} sv_nifti_meta;
+
+typedef struct sv_volume {
+    int32_t dim[3];          /* voxels along i, j, k; each >= 1 */
+    int32_t frames;          /* frames in the file (product of dims 4..7); only the first is loaded */
+    size_t nvox;             /* dim[0] * dim[1] * dim[2] */
+    sv_dtype dtype;          /* stored type of data[] */
+    void *data;              /* nvox values, host byte order; owned by the volume */
+    double spacing[3];       /* voxel size in mm along i, j, k (positive) */
+    double affine[4][4];     /* voxel -> world (RAS+ mm): sform, else qform, else spacing (as nibabel) */
+    double scl_slope;        /* value = stored * scl_slope + scl_inter; 1 and 0 when the file had none */
+    double scl_inter;
+    sv_nifti_meta meta;
+} sv_volume;
+
+/* Bytes per voxel of a type; 0 if the type is not one of sv_dtype. */
+size_t sv_dtype_size(sv_dtype dt);
+
+/* Short lower-case name ("uint8", "int16", "float32", ...); "unknown" otherwise. */
+const char *sv_dtype_name(sv_dtype dt);
+
+/* Create a zero-filled volume of the given dims (each 1..2^31-1) and type, with
+ * 1 mm spacing and an identity-scaled affine (diag(1,1,1), origin 0).
+ * *out is caller-owned: free with sv_volume_free().
+ * Returns SV_OK, SV_EINVAL (bad dims/type), SV_ERANGE (size overflows), SV_ENOMEM. */
+sv_status sv_volume_create(const int32_t dim[3], sv_dtype dtype, sv_volume **out);
+
+/* Create a zero-filled volume on the same grid as src (dims, spacing, affine,
+ * sform/qform, units) but of another type, with no scaling and no intent.
+ * Use it for label maps (SV_DT_UINT8, then set meta.intent_code). */
+sv_status sv_volume_create_like(const sv_volume *src, sv_dtype dtype, sv_volume **out);
+
+/* Make a label map from a segmentation volume: a uint8 volume on src's grid
+ * (sv_volume_create_like) with intent_code SV_INTENT_LABEL, whose voxels are
+ * src's scaled values. Every value must be an integer in 0..255, else
+ * SV_ERANGE names the first offending voxel. *out is caller-owned. */
+sv_status sv_volume_to_labels(const sv_volume *src, sv_volume **out);
+
+/* Free a volume and its data. NULL is fine. */
+void sv_volume_free(sv_volume *v);
+
+/* The scaled value of voxel at linear index idx (< nvox). No bounds check. */
+double sv_volume_get(const sv_volume *v, size_t idx);
+
+/* Set the affine (and matching sform + qform fields, codes set to `code`,
+ * spacing re-derived from the column norms) from a voxel->world matrix given
+ * as 16 doubles, row-major (borrowed). */
+void sv_volume_set_affine(sv_volume *v, const double *affine16, int code);
+
+/* Summary statistics of the scaled values, in one pass. */
+typedef struct sv_volume_stats {
+    double min, max, mean;
+    double sum, sumsq;  /* sum of values and of their squares */
+    double wsum;        /* sum of value * (1 + idx % 1021): a checksum sensitive to voxel order */
+} sv_volume_stats;
+void sv_volume_stats_compute(const sv_volume *v, sv_volume_stats *out);
+
+/* Format a JSON description of the volume (dims, frames, spacing, datatype,
+ * scaling, affine, sform/qform with codes, units, intent, byte order,
+ * compression) into buf (capacity cap, NUL-terminated). If stats is non-NULL
+ * a "stats" object is added. Returns the length it needed (excluding NUL), like
+ * snprintf; the output is truncated if that is >= cap. */
+size_t sv_volume_info_json(const sv_volume *v, const sv_volume_stats *stats, char *buf, size_t cap);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,44 @@
+/* internal.h — helpers shared by the core's modules; not part of the public API. */
+#ifndef SUPERVOX_INTERNAL_H
+#define SUPERVOX_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "supervox/status.h"
+
+/* One allocator hook for the whole core (stb style): define SV_MALLOC and friends
+ * before building to route every allocation elsewhere. */
+#ifndef SV_MALLOC
+#define SV_MALLOC(n) malloc(n)
+#define SV_CALLOC(n, s) calloc((n), (s))
+#define SV_REALLOC(p, n) realloc((p), (n))
+#define SV_FREE(p) free(p)
+#endif
+
+#if defined(__GNUC__)
+#define SV_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define SV_PRINTF(a, b)
+#endif
+
+/* Record a failure: formats the message and returns st, so callers can write
+ * `return sv_fail(SV_EFORMAT, "...", ...);`. */
+sv_status sv_fail(sv_status st, const char *fmt, ...) SV_PRINTF(2, 3);
+
+/* Overflow-checked size arithmetic: return 0 and leave *out alone on overflow. */
+static inline int sv_mul_size(size_t a, size_t b, size_t *out)
+{
+    if (a != 0 && b > SIZE_MAX / a) return 0;
+    *out = a * b;
+    return 1;
+}
+static inline int sv_add_size(size_t a, size_t b, size_t *out)
+{
+    if (b > SIZE_MAX - a) return 0;
+    *out = a + b;
+    return 1;
+}
+
+#endif

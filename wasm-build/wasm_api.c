@@ -1,0 +1,76 @@
+/* wasm_api.c — the plain-C surface the worker calls (listed in exports.txt).
+ *
+ * The core's API passes results through out-pointers; these thin wrappers
+ * return them directly so the worker needs no scratch allocations per call.
+ * Only 32-bit values cross the boundary (no BigInt needed). Failures return 0;
+ * the worker then reads svw_last_status() and sv_last_error().
+ */
+#include <stdlib.h>
+
+#include "supervox/nifti.h"
+#include "supervox/status.h"
+#include "supervox/volume.h"
+
+static sv_status g_status;
+static size_t g_len;
+
+int svw_last_status(void) { return (int)g_status; }
+
+/* Length in bytes of the last buffer a svw_* call returned. */
+size_t svw_last_len(void) { return g_len; }
+
+void *svw_malloc(size_t n) { return malloc(n ? n : 1); }
+
+sv_nifti_reader *svw_nifti_open(const uint8_t *buf, size_t len)
+{
+    sv_nifti_reader *r = NULL;
+    g_status = sv_nifti_reader_open(buf, len, &r);
+    return r;
+}
+
+int svw_nifti_step(sv_nifti_reader *r, size_t max_bytes)
+{
+    g_status = sv_nifti_reader_step(r, max_bytes);
+    return (int)g_status;
+}
+
+sv_volume *svw_nifti_finish(sv_nifti_reader *r)
+{
+    sv_volume *v = NULL;
+    g_status = sv_nifti_reader_finish(r, &v);
+    return v;
+}
+
+/* JSON description (see sv_volume_info_json); returned buffer: free with sv_free. */
+char *svw_volume_info(const sv_volume *v, int with_stats)
+{
+    sv_volume_stats st;
+    size_t need;
+    char *s;
+    if (with_stats) sv_volume_stats_compute(v, &st);
+    need = sv_volume_info_json(v, with_stats ? &st : NULL, NULL, 0);
+    s = (char *)malloc(need + 1);
+    if (!s) {
+        g_status = SV_ENOMEM;
+        return NULL;
+    }
+    sv_volume_info_json(v, with_stats ? &st : NULL, s, need + 1);
+    g_len = need;
+    g_status = SV_OK;
+    return s;
+}
+
+void *svw_volume_data(const sv_volume *v) { return v->data; }
+
+size_t svw_volume_bytes(const sv_volume *v) { return v->nvox * sv_dtype_size(v->dtype); }
+
+/* Encode as NIfTI-1; gzip_level 0 = plain. Returned buffer: free with sv_free;
+ * its length is svw_last_len(). */
+uint8_t *svw_nifti_write(const sv_volume *v, int gzip_level)
+{
+    uint8_t *out = NULL;
+    size_t len = 0;
+    g_status = sv_nifti_write(v, gzip_level, &out, &len);
+    g_len = len;
+    return out;
+}
