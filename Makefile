@@ -47,7 +47,7 @@ WASM_LDFLAGS += -sNODEJS_CATCH_EXIT=0 -sNODEJS_CATCH_REJECTION=0
 # the one export list
 WASM_LDFLAGS += -sEXPORTED_FUNCTIONS=@wasm-build/exports.txt
 # read C strings (errors, JSON)
-WASM_LDFLAGS += -sEXPORTED_RUNTIME_METHODS=UTF8ToString
+WASM_LDFLAGS += -sEXPORTED_RUNTIME_METHODS=UTF8ToString,HEAPU8,HEAPF64
 # the core works on memory buffers only
 WASM_LDFLAGS += -sFILESYSTEM=0
 # Node 20: hand the glue its wasm (its fetch() of a file path fails)

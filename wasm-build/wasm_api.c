@@ -74,3 +74,11 @@ uint8_t *svw_nifti_write(const sv_volume *v, int gzip_level)
     g_len = len;
     return out;
 }
+
+/* Percentiles (see sv_volume_percentiles): pcts and out are n doubles in the
+ * wasm heap, owned by the caller. Returns the status. */
+int svw_volume_percentiles(const sv_volume *v, const double *pcts, int n, double *out)
+{
+    g_status = sv_volume_percentiles(v, pcts, n, out);
+    return (int)g_status;
+}

@@ -292,6 +292,76 @@ void sv_volume_stats_compute(const sv_volume *v, sv_volume_stats *out)
     out->mean = n ? s / (double)n : 0.0;
 }
 
+#define HIST_BINS 65536
+
+#define HIST_LOOP(T)                                                                             \
+    do {                                                                                         \
+        const T *p = (const T *)v->data;                                                         \
+        for (i = 0; i < v->nvox; i++) {                                                          \
+            double x = (double)p[i];                                                             \
+            long b;                                                                              \
+            if (x != x) continue;                                                                \
+            b = (long)((x - lo) * scale);                                                        \
+            if (b >= HIST_BINS) b = HIST_BINS - 1;                                               \
+            if (b < 0) b = 0;                                                                    \
+            hist[b]++;                                                                           \
+            counted++;                                                                           \
+        }                                                                                        \
+    } while (0)
+
+sv_status sv_volume_percentiles(const sv_volume *v, const double *pcts, int n, double *out)
+{
+    size_t *hist, i, counted = 0;
+    double lo = HUGE_VAL, hi = -HUGE_VAL, scale, width;
+    int k, exact;
+    for (k = 0; k < n; k++)
+        if (!(pcts[k] >= 0.0 && pcts[k] <= 100.0)) return sv_fail(SV_EINVAL, "percentile %g is outside 0..100", pcts[k]);
+    /* raw (unscaled) min and max; scaling is monotonic (or reversing, handled below) */
+    for (i = 0; i < v->nvox; i++) {
+        double x = (v->dtype == SV_DT_FLOAT32) ? (double)((const float *)v->data)[i]
+                   : (v->dtype == SV_DT_FLOAT64) ? ((const double *)v->data)[i]
+                                                 : (sv_volume_get(v, i) - v->scl_inter) / v->scl_slope;
+        if (x < lo) lo = x;
+        if (x > hi) hi = x;
+    }
+    if (!(lo <= hi)) { /* empty or all NaN */
+        for (k = 0; k < n; k++) out[k] = 0.0;
+        return SV_OK;
+    }
+    exact = v->dtype != SV_DT_FLOAT32 && v->dtype != SV_DT_FLOAT64 && hi - lo < HIST_BINS;
+    width = exact ? 1.0 : (hi - lo) / HIST_BINS;
+    if (width <= 0) width = 1.0;
+    scale = 1.0 / width;
+    hist = (size_t *)SV_CALLOC(HIST_BINS, sizeof *hist);
+    if (!hist) return sv_fail(SV_ENOMEM, "out of memory for a histogram");
+    switch (v->dtype) {
+    case SV_DT_UINT8: HIST_LOOP(uint8_t); break;
+    case SV_DT_INT8: HIST_LOOP(int8_t); break;
+    case SV_DT_INT16: HIST_LOOP(int16_t); break;
+    case SV_DT_UINT16: HIST_LOOP(uint16_t); break;
+    case SV_DT_INT32: HIST_LOOP(int32_t); break;
+    case SV_DT_UINT32: HIST_LOOP(uint32_t); break;
+    case SV_DT_FLOAT32: HIST_LOOP(float); break;
+    case SV_DT_FLOAT64: HIST_LOOP(double); break;
+    }
+    for (k = 0; k < n; k++) {
+        /* a negative slope reverses the order of scaled values */
+        double p = v->scl_slope < 0 ? 100.0 - pcts[k] : pcts[k];
+        double target = p / 100.0 * (double)(counted ? counted - 1 : 0), raw;
+        size_t cum = 0, b;
+        for (b = 0; b < HIST_BINS; b++) {
+            cum += hist[b];
+            if ((double)cum > target) break;
+        }
+        if (b == HIST_BINS) b = HIST_BINS - 1;
+        raw = exact ? lo + (double)b : lo + ((double)b + 0.5) * width;
+        if (raw > hi) raw = hi;
+        out[k] = raw * v->scl_slope + v->scl_inter;
+    }
+    SV_FREE(hist);
+    return SV_OK;
+}
+
 /* --- JSON --------------------------------------------------------------- */
 
 typedef struct jbuf {

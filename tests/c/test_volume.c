@@ -133,8 +133,51 @@ static void set_affine_derives_spacing_and_quaternion(void)
     sv_volume_free(v);
 }
 
+static void percentiles_exact_for_integers(void)
+{
+    int32_t d[3] = {10, 10, 10};
+    sv_volume *v;
+    size_t i;
+    double p[4] = {0, 50, 99, 100}, out[4], bad = 101;
+    CHECK_EQ_INT(sv_volume_create(d, SV_DT_INT16, &v), SV_OK);
+    if (!v) return;
+    for (i = 0; i < 1000; i++) ((int16_t *)v->data)[i] = (int16_t)(i - 300); /* -300..699 */
+    v->scl_slope = 2;
+    v->scl_inter = 1;
+    CHECK_EQ_INT(sv_volume_percentiles(v, p, 4, out), SV_OK);
+    CHECK_NEAR(out[0], -599, 0);
+    CHECK_NEAR(out[1], 199 * 2 + 1, 0); /* sample 499.5 of 1000 -> raw 199 */
+    CHECK_NEAR(out[3], 699 * 2 + 1, 0);
+    CHECK(out[2] <= out[3] && out[2] > out[1]);
+    v->scl_slope = -1; /* reversed: percentile 0 is the largest raw value's image */
+    v->scl_inter = 0;
+    CHECK_EQ_INT(sv_volume_percentiles(v, p, 4, out), SV_OK);
+    CHECK_NEAR(out[0], -699, 0);
+    CHECK_NEAR(out[3], 300, 0);
+    CHECK_EQ_INT(sv_volume_percentiles(v, &bad, 1, out), SV_EINVAL);
+    sv_volume_free(v);
+}
+
+static void percentiles_of_floats_within_a_bin(void)
+{
+    int32_t d[3] = {23, 17, 11};
+    sv_volume *v;
+    size_t i;
+    double p[2] = {1, 99}, out[2];
+    CHECK_EQ_INT(sv_volume_create(d, SV_DT_FLOAT32, &v), SV_OK);
+    if (!v) return;
+    for (i = 0; i < v->nvox; i++) ((float *)v->data)[i] = (float)i / (float)v->nvox; /* uniform 0..1 */
+    CHECK_EQ_INT(sv_volume_percentiles(v, p, 2, out), SV_OK);
+    /* sample floor(p/100 * (n-1)) of the sorted values, within one bin (1/65536) */
+    CHECK_NEAR(out[0], floor(0.01 * (double)(v->nvox - 1)) / (double)v->nvox, 2e-5);
+    CHECK_NEAR(out[1], floor(0.99 * (double)(v->nvox - 1)) / (double)v->nvox, 2e-5);
+    sv_volume_free(v);
+}
+
 void suite_volume(void)
 {
+    RUN(percentiles_exact_for_integers);
+    RUN(percentiles_of_floats_within_a_bin);
     RUN(create_odd_dims_zero_filled);
     RUN(create_refuses_bad_dims_and_overflow);
     RUN(scaled_get_and_stats);

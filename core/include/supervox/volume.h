@@ -114,6 +114,13 @@ typedef struct sv_volume_stats {
 } sv_volume_stats;
 void sv_volume_stats_compute(const sv_volume *v, sv_volume_stats *out);
 
+/* Percentiles of the scaled values: for each pcts[i] in 0..100, out[i] is the
+ * value below which that share of voxels lies. Integer types with a range of
+ * at most 65536 values are exact; otherwise a 65536-bin histogram between min
+ * and max is used (error below range/65536). NaNs are ignored.
+ * Returns SV_OK, SV_EINVAL (a percentile outside 0..100), SV_ENOMEM. */
+sv_status sv_volume_percentiles(const sv_volume *v, const double *pcts, int n, double *out);
+
 /* Format a JSON description of the volume (dims, frames, spacing, datatype,
  * scaling, affine, sform/qform with codes, units, intent, byte order,
  * compression) into buf (capacity cap, NUL-terminated). If stats is non-NULL

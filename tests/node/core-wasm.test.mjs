@@ -1,0 +1,94 @@
+// core-wasm.test.mjs — the wasm build in Node gives exactly what the native build gives.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+
+import { cli, loadCore, niftiFiles, read } from './helpers.mjs';
+
+const core = await loadCore();
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'supervox-node-'));
+
+for (const file of niftiFiles()) {
+  const rel = path.relative(path.resolve(file, '../..'), file);
+  test(`wasm reads ${rel} exactly as native does`, () => {
+    const native = cli('info', '--stats', file);
+    let handle = 0;
+    try {
+      handle = core.openNifti(read(file), { stepBytes: 1 << 16 });
+    } catch (e) {
+      assert.notEqual(native.code, 0, `wasm refused a file native reads: ${e.message}`);
+      assert.equal(native.stderr.split('\n')[0], `supervox: ${file}: ${e.message}`);
+      assert.match(e.code, /^SV_E/);
+      return;
+    }
+    try {
+      assert.equal(native.code, 0, native.stderr);
+      const wasmJson = JSON.stringify(core.info(handle, true));
+      assert.equal(wasmJson, JSON.stringify(JSON.parse(native.stdout)));
+    } finally {
+      core.freeVolume(handle);
+    }
+  });
+
+  test(`wasm writes ${rel} byte-identical to native`, (t) => {
+    let handle;
+    try {
+      handle = core.openNifti(read(file));
+    } catch {
+      t.skip('not a readable scalar volume');
+      return;
+    }
+    try {
+      for (const [ext, level] of [['.nii', 0], ['.nii.gz', 6]]) {
+        const out = path.join(tmp, path.basename(file).replace(/\.(nii|nii\.gz|hdr)$/, '') + ext);
+        const r = cli('convert', file, out);
+        assert.equal(r.code, 0, r.stderr);
+        const ours = new Uint8Array(core.writeNifti(handle, level));
+        assert.deepEqual(Buffer.from(ours), readFileSync(out), `${ext} differs`);
+      }
+    } finally {
+      core.freeVolume(handle);
+    }
+  });
+}
+
+test('percentiles in wasm: ordered and inside the range', () => {
+  const file = niftiFiles().find((f) => f.endsWith('norm_crop.nii.gz'));
+  const h = core.openNifti(read(file));
+  try {
+    const [p0, p1, p50, p99, p100] = core.percentiles(h, [0, 1, 50, 99, 100]);
+    const { stats } = core.info(h, true);
+    assert.equal(p0, stats.min);
+    assert.equal(p100, stats.max);
+    assert.ok(p1 <= p50 && p50 <= p99);
+    assert.throws(() => core.percentiles(h, [101]), (e) => e.code === 'SV_EINVAL');
+  } finally {
+    core.freeVolume(h);
+  }
+});
+
+test('damaged input gets a status and a message, and the core keeps working', () => {
+  const good = read(niftiFiles().find((f) => f.endsWith('niivue_low_res.nii.gz')));
+  assert.throws(() => core.openNifti(good.subarray(0, good.length / 2)), (e) => e.code === 'SV_EFORMAT' && /truncated|ends early/.test(e.message));
+  assert.throws(() => core.openNifti(new Uint8Array(0)), (e) => e.code === 'SV_EFORMAT' && /empty/.test(e.message));
+  const junk = new Uint8Array(4096).fill(7);
+  assert.throws(() => core.openNifti(junk), (e) => e.code === 'SV_EFORMAT' && /not a NIfTI/.test(e.message));
+  const h = core.openNifti(good);
+  assert.deepEqual(core.info(h).dims, [7, 5, 3]);
+  core.freeVolume(h);
+});
+
+test('the heap does not grow over repeated open/close', () => {
+  const bytes = read(niftiFiles().find((f) => f.endsWith('norm_crop.nii.gz')));
+  core.freeVolume(core.openNifti(bytes));
+  const before = core.M.HEAPU8.length;
+  for (let i = 0; i < 20; i++) {
+    const h = core.openNifti(bytes);
+    core.writeNifti(h, 1);
+    core.info(h, true);
+    core.freeVolume(h);
+  }
+  assert.equal(core.M.HEAPU8.length, before);
+});

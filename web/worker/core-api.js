@@ -1,0 +1,169 @@
+// @ts-check
+/* core-api.js — the one module that owns the wasm heap (house style §15–17).
+ *
+ * A classic script, not an ES module: the worker loads it with importScripts()
+ * next to the Emscripten glue (which also works from a Blob worker under
+ * file://), and Node tests load it with require(). It defines
+ * `SupervoxCoreAPI = { Core, CoreError }`.
+ *
+ * Rules kept here:
+ * - only this file calls _svw_malloc/_sv_free; every temporary is freed in `finally`;
+ * - heap views (HEAPU8, HEAPF64) are re-read after every call that may grow memory;
+ * - results leave the heap with .slice() (a copy the caller may transfer);
+ * - pointers and sizes come back as signed i32: always `>>> 0`.
+ */
+(function (root) {
+  'use strict';
+
+  /** An error with the core's status name as `code` (e.g. "SV_EFORMAT"). */
+  class CoreError extends Error {
+    /** @param {string} code @param {string} message */
+    constructor(code, message) {
+      super(message);
+      this.name = 'CoreError';
+      this.code = code;
+    }
+  }
+
+  /**
+   * @typedef {object} VolumeInfo
+   * @property {number[]} dims [nx, ny, nz]
+   * @property {number} frames
+   * @property {number[]} spacing mm
+   * @property {string} datatype "uint8", "int16", ...
+   * @property {number} scl_slope
+   * @property {number} scl_inter
+   * @property {number[][]} affine 4x4 voxel -> world (RAS+ mm), row-major
+   * @property {string} affine_source "sform" | "qform" | "spacing"
+   * @property {{min:number,max:number,mean:number,sum:number,sumsq:number,wsum:number}} [stats]
+   */
+
+  class Core {
+    /** @param {any} M an instantiated Emscripten module */
+    constructor(M) {
+      this.M = M;
+    }
+
+    /**
+     * Instantiate the wasm module and wrap it.
+     * @param {(opts: object) => Promise<any>} factory the glue's SupervoxCore
+     * @param {object} [options] passed to the factory (locateFile, wasmBinary)
+     */
+    static async create(factory, options = {}) {
+      return new Core(await factory(options));
+    }
+
+    /** The last failure as a CoreError. @param {string} [fallback] */
+    lastError(fallback = 'the core failed') {
+      const M = this.M;
+      const code = M.UTF8ToString(M._sv_status_name(M._svw_last_status()) >>> 0);
+      const msg = M.UTF8ToString(M._sv_last_error() >>> 0);
+      return new CoreError(code, msg || fallback);
+    }
+
+    /** Copy bytes into a fresh heap buffer. Caller frees. @param {Uint8Array} bytes */
+    copyIn(bytes) {
+      const p = this.M._svw_malloc(bytes.length) >>> 0;
+      if (!p) throw new CoreError('SV_ENOMEM', `out of memory: cannot hold ${bytes.length} bytes in the core`);
+      this.M.HEAPU8.set(bytes, p);
+      return p;
+    }
+
+    /**
+     * Parse a NIfTI file (.nii or .nii.gz) into a resident volume.
+     * @param {Uint8Array} bytes the file
+     * @param {{onProgress?: (fraction: number) => void, stepBytes?: number}} [opts]
+     * @returns {number} the volume's handle (free with freeVolume)
+     */
+    openNifti(bytes, opts = {}) {
+      const M = this.M;
+      const step = opts.stepBytes || 8 << 20;
+      const buf = this.copyIn(bytes);
+      try {
+        const r = M._svw_nifti_open(buf, bytes.length) >>> 0;
+        if (!r) throw this.lastError();
+        while (!M._sv_nifti_reader_done(r)) {
+          if (M._svw_nifti_step(r, step) !== 0) break;
+          if (opts.onProgress) opts.onProgress(M._sv_nifti_reader_progress(r));
+        }
+        const v = M._svw_nifti_finish(r) >>> 0;
+        if (!v) throw this.lastError();
+        return v;
+      } finally {
+        M._sv_free(buf);
+      }
+    }
+
+    /**
+     * The volume's description (see sv_volume_info_json).
+     * @param {number} v handle @param {boolean} [withStats]
+     * @returns {VolumeInfo}
+     */
+    info(v, withStats = false) {
+      const M = this.M;
+      const p = M._svw_volume_info(v, withStats ? 1 : 0) >>> 0;
+      if (!p) throw this.lastError();
+      try {
+        return JSON.parse(M.UTF8ToString(p));
+      } finally {
+        M._sv_free(p);
+      }
+    }
+
+    /** A copy of the stored voxel data (host order, stored type). @param {number} v */
+    volumeData(v) {
+      const M = this.M;
+      const p = M._svw_volume_data(v) >>> 0;
+      const n = M._svw_volume_bytes(v) >>> 0;
+      return M.HEAPU8.slice(p, p + n).buffer;
+    }
+
+    /**
+     * Percentiles of the scaled values.
+     * @param {number} v handle @param {number[]} pcts each 0..100 @returns {number[]}
+     */
+    percentiles(v, pcts) {
+      const M = this.M;
+      const bytes = 8 * pcts.length;
+      const pin = M._svw_malloc(bytes) >>> 0;
+      const pout = M._svw_malloc(bytes) >>> 0;
+      try {
+        if (!pin || !pout) throw new CoreError('SV_ENOMEM', 'out of memory');
+        M.HEAPF64.set(pcts, pin / 8);
+        if (M._svw_volume_percentiles(v, pin, pcts.length, pout) !== 0) throw this.lastError();
+        return Array.from(M.HEAPF64.subarray(pout / 8, pout / 8 + pcts.length));
+      } finally {
+        M._sv_free(pin);
+        M._sv_free(pout);
+      }
+    }
+
+    /**
+     * Encode a volume as NIfTI-1.
+     * @param {number} v handle @param {number} gzipLevel 0 = .nii, 1..9 = .nii.gz
+     * @returns {ArrayBuffer} the file
+     */
+    writeNifti(v, gzipLevel) {
+      const M = this.M;
+      const p = M._svw_nifti_write(v, gzipLevel) >>> 0;
+      if (!p) throw this.lastError();
+      try {
+        const n = M._svw_last_len() >>> 0;
+        return M.HEAPU8.slice(p, p + n).buffer;
+      } finally {
+        M._sv_free(p);
+      }
+    }
+
+    /** Free a resident volume. @param {number} v */
+    freeVolume(v) {
+      this.M._sv_volume_free(v);
+    }
+  }
+
+  const api = { Core, CoreError };
+  // @ts-ignore — classic script: publish on the global and, under Node, as a module
+  root.SupervoxCoreAPI = api;
+  // @ts-ignore
+  if (typeof module === 'object' && module.exports) module.exports = api;
+})(typeof self !== 'undefined' ? self : globalThis);

@@ -1,0 +1,88 @@
+// @ts-check
+/* worker.js — the Web Worker that runs the C core (wasm).
+ *
+ * Protocol (house style §18), one message per request:
+ *   main -> worker  {id, op, args}
+ *   worker -> main  {id, ok: true, result}
+ *                   {id, ok: false, error: {code, message}}   code = the C status name
+ *                   {id, progress: {phase, fraction}}          zero or more before the answer
+ * Requests are handled one at a time, in order. Volumes stay resident here and
+ * are referred to by handle; what the page needs to draw is copied out and
+ * transferred.
+ */
+/* global importScripts, SupervoxCore, SupervoxCoreAPI */
+
+// The glue and core-api.js sit beside this file's folder; a Blob worker (file://)
+// gets them inlined instead and defines SupervoxCore before this code runs.
+if (typeof SupervoxCore === 'undefined') importScripts('../build/supervox.js', 'core-api.js');
+
+/** @type {Promise<any> | null} */
+let corePromise = null;
+
+function core() {
+  if (!corePromise) {
+    const base = new URL('../build/', self.location.href).href;
+    // @ts-ignore — globals from importScripts
+    corePromise = SupervoxCoreAPI.Core.create(SupervoxCore, { locateFile: (/** @type {string} */ p) => base + p });
+  }
+  return corePromise;
+}
+
+/** @typedef {(phase: string, fraction: number) => void} Progress */
+
+/** @type {Record<string, (args: any, progress: Progress) => Promise<{result: any, transfer?: Transferable[]}>>} */
+const ops = {
+  /** Parse a NIfTI file; return its handle, description, window and a copy of the voxels. */
+  async openVolume({ bytes }, progress) {
+    const c = await core();
+    const v = c.openNifti(new Uint8Array(bytes), { onProgress: (f) => progress('parse', f) });
+    try {
+      const info = c.info(v, true);
+      const [p01, p99, p995, p005] = c.percentiles(v, [1, 99, 99.5, 0.5]);
+      const data = c.volumeData(v);
+      return { result: { handle: v, info, percentiles: { p005, p01, p99, p995 }, data }, transfer: [data] };
+    } catch (e) {
+      c.freeVolume(v);
+      throw e;
+    }
+  },
+
+  async volumeInfo({ handle, stats }) {
+    const c = await core();
+    return { result: c.info(handle, !!stats) };
+  },
+
+  /** Encode a resident volume as NIfTI-1 (.nii.gz unless gzip is 0). */
+  async exportNifti({ handle, gzip }) {
+    const c = await core();
+    const bytes = c.writeNifti(handle, gzip === undefined ? 6 : gzip);
+    return { result: { bytes }, transfer: [bytes] };
+  },
+
+  async closeVolume({ handle }) {
+    const c = await core();
+    c.freeVolume(handle);
+    return { result: null };
+  },
+};
+
+self.onmessage = async (/** @type {MessageEvent} */ e) => {
+  const { id, op, args } = e.data || {};
+  /** @type {Progress} */
+  const progress = (phase, fraction) => self.postMessage({ id, progress: { phase, fraction } });
+  try {
+    const fn = ops[op];
+    if (!fn) throw Object.assign(new Error(`unknown operation "${op}"`), { code: 'SV_EINVAL' });
+    const { result, transfer } = await fn(args || {}, progress);
+    // @ts-ignore — worker postMessage takes a transfer list
+    self.postMessage({ id, ok: true, result }, transfer || []);
+  } catch (err) {
+    const error = /** @type {any} */ (err);
+    const code = error && error.code ? String(error.code) : 'SV_EINTERNAL';
+    const message =
+      error instanceof RangeError || /memory/i.test(String(error && error.message))
+        ? `out of memory in the core (${error.message})`
+        : String((error && error.message) || error);
+    self.postMessage({ id, ok: false, error: { code, message } });
+  }
+};
