@@ -17,7 +17,7 @@ log() { printf 'deps: %s\n' "$*"; }
 
 # --- 1. Debian packages ------------------------------------------------------
 PKGS=(build-essential dpkg-dev clang libclang-rt-14-dev emscripten libstb-dev zlib1g-dev libpng-dev
-      chromium python3-nibabel python3-pydicom python3-skimage python3-scipy nifti-bin admesh)
+      chromium python3-nibabel python3-pydicom python3-skimage python3-scipy python3-pil nifti-bin admesh)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

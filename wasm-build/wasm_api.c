@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "supervox/nifti.h"
+#include "supervox/png.h"
 #include "supervox/status.h"
 #include "supervox/volume.h"
 
@@ -82,3 +83,27 @@ int svw_volume_percentiles(const sv_volume *v, const double *pcts, int n, double
     g_status = sv_volume_percentiles(v, pcts, n, out);
     return (int)g_status;
 }
+
+/* Encode 8-bit pixels (channels 1..4, rows top first, tightly packed) as PNG.
+ * Returned buffer: free with sv_free; its length is svw_last_len(). */
+uint8_t *svw_png_write(const uint8_t *pixels, int width, int height, int channels)
+{
+    uint8_t *out = NULL;
+    size_t len = 0;
+    g_status = sv_png_write(pixels, width, height, channels, (size_t)width * (size_t)channels, &out, &len);
+    g_len = len;
+    return out;
+}
+
+/* Decode a greyscale PNG (8 or 16 bit). Returns the image (free with
+ * sv_png_image_free) or 0; read its fields with the accessors below. */
+sv_png_image *svw_png_read(const uint8_t *buf, size_t len)
+{
+    sv_png_image *img = NULL;
+    g_status = sv_png_read_gray(buf, len, &img);
+    return img;
+}
+int svw_png_width(const sv_png_image *img) { return img->width; }
+int svw_png_height(const sv_png_image *img) { return img->height; }
+int svw_png_depth(const sv_png_image *img) { return img->bit_depth; }
+void *svw_png_pixels(const sv_png_image *img) { return img->pixels; }

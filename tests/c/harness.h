@@ -48,6 +48,7 @@ void suite_status(void);
 void suite_volume(void);
 void suite_gz(void);
 void suite_nifti(void);
+void suite_png(void);
 
 /* helpers */
 unsigned char *sv_test_read_file(const char *path, size_t *len); /* malloc'ed, NULL if missing */

@@ -51,6 +51,7 @@ int main(void)
     suite_volume();
     suite_gz();
     suite_nifti();
+    suite_png();
     printf("%d passed, %d failed\n", sv_tests_passed, sv_tests_failed);
     return sv_tests_failed ? 1 : 0;
 }

@@ -1,11 +1,11 @@
 // core-wasm.test.mjs — the wasm build in Node gives exactly what the native build gives.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 
-import { cli, loadCore, niftiFiles, read } from './helpers.mjs';
+import { cli, DATA, loadCore, niftiFiles, python, read } from './helpers.mjs';
 
 const core = await loadCore();
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'supervox-node-'));
@@ -91,4 +91,40 @@ test('the heap does not grow over repeated open/close', () => {
     core.freeVolume(h);
   }
   assert.equal(core.M.HEAPU8.length, before);
+});
+
+test('PNG encoded in wasm decodes to the same pixels in Python (PIL)', () => {
+  const w = 23, h = 17;
+  const px = new Uint8Array(w * h * 4);
+  for (let i = 0; i < w * h; i++) px.set([(i * 7) & 255, (i * 3) & 255, 200, 255 - (i % 50)], i * 4);
+  const file = path.join(tmp, 'wasm.png');
+  writeFileSync(file, Buffer.from(core.encodePng(px, w, h, 4)));
+  const got = JSON.parse(
+    python(`import json; from PIL import Image; import numpy as np
+a = np.asarray(Image.open(${JSON.stringify(file)})); print(json.dumps({"shape": list(a.shape), "px": a.ravel().tolist()}))`),
+  );
+  assert.deepEqual(got.shape, [h, w, 4]);
+  assert.deepEqual(got.px, Array.from(px));
+  assert.throws(() => core.encodePng(px, w, h, 3), (e) => e.code === 'SV_EINVAL');
+});
+
+test('16-bit PNG slice decoded in wasm equals its NIfTI voxels + 1024', () => {
+  const png = core.decodePng(read(path.join(DATA, 'png_stack/mr_u16/slice_011.png')));
+  const h = core.openNifti(read(path.join(DATA, 'mr/example_mr_sm.nii.gz')));
+  try {
+    const { dims } = core.info(h);
+    const vox = new Int16Array(core.volumeData(h));
+    assert.deepEqual([png.width, png.height, png.bitDepth], [dims[0], dims[1], 16]);
+    let bad = 0;
+    for (let j = 0; j < dims[1]; j++)
+      for (let i = 0; i < dims[0]; i++) bad += png.pixels[(dims[1] - 1 - j) * dims[0] + i] !== vox[i + dims[0] * (j + dims[1] * 11)] + 1024;
+    assert.equal(bad, 0);
+  } finally {
+    core.freeVolume(h);
+  }
+  assert.throws(() => core.decodePng(new Uint8Array([1, 2, 3])), (e) => e.code === 'SV_EFORMAT');
+  // libpng's longjmp error path, in wasm
+  const real = read(path.join(DATA, 'png_stack/mr_u16/slice_011.png'));
+  assert.throws(() => core.decodePng(real.subarray(0, real.length >> 1)), (e) => e.code === 'SV_EFORMAT' && /truncated|damaged/.test(e.message));
+  assert.equal(core.decodePng(real).width, 117); // and the core still works
 });

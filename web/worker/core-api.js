@@ -155,6 +155,58 @@
       }
     }
 
+    /**
+     * Encode 8-bit pixels as a PNG.
+     * @param {Uint8Array | Uint8ClampedArray} pixels rows top first, tightly packed
+     * @param {number} width @param {number} height @param {number} channels 1 grey, 2 grey+alpha, 3 RGB, 4 RGBA
+     * @returns {ArrayBuffer} the file
+     */
+    encodePng(pixels, width, height, channels) {
+      const M = this.M;
+      if (pixels.length !== width * height * channels) {
+        throw new CoreError('SV_EINVAL', `${pixels.length} bytes do not make a ${width}x${height}x${channels} image`);
+      }
+      const src = this.copyIn(pixels instanceof Uint8Array ? pixels : new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.length));
+      try {
+        const p = M._svw_png_write(src, width, height, channels) >>> 0;
+        if (!p) throw this.lastError();
+        try {
+          return M.HEAPU8.slice(p, p + (M._svw_last_len() >>> 0)).buffer;
+        } finally {
+          M._sv_free(p);
+        }
+      } finally {
+        M._sv_free(src);
+      }
+    }
+
+    /**
+     * Decode a greyscale PNG (8- or 16-bit, values exact).
+     * @param {Uint8Array} bytes the file
+     * @returns {{width: number, height: number, bitDepth: number, pixels: Uint8Array | Uint16Array}}
+     */
+    decodePng(bytes) {
+      const M = this.M;
+      const src = this.copyIn(bytes);
+      try {
+        const img = M._svw_png_read(src, bytes.length) >>> 0;
+        if (!img) throw this.lastError();
+        try {
+          const width = M._svw_png_width(img);
+          const height = M._svw_png_height(img);
+          const bitDepth = M._svw_png_depth(img);
+          const p = M._svw_png_pixels(img) >>> 0;
+          const n = width * height * (bitDepth === 16 ? 2 : 1);
+          const copy = M.HEAPU8.slice(p, p + n).buffer;
+          return { width, height, bitDepth, pixels: bitDepth === 16 ? new Uint16Array(copy) : new Uint8Array(copy) };
+        } finally {
+          M._sv_png_image_free(img);
+        }
+      } finally {
+        M._sv_free(src);
+      }
+    }
+
     /** Free a resident volume. @param {number} v */
     freeVolume(v) {
       this.M._sv_volume_free(v);
