@@ -88,14 +88,9 @@ sv_status sv_volume_create(const int32_t dim[3], sv_dtype dtype, sv_volume **out
     return SV_OK;
 }
 
-sv_status sv_volume_create_like(const sv_volume *src, sv_dtype dtype, sv_volume **out)
+/* Give dst src's grid: spacing, affine, sform/qform fields, spatial units. */
+static void copy_geometry(sv_volume *v, const sv_volume *src)
 {
-    sv_volume *v;
-    sv_status st = sv_volume_create(src->dim, dtype, &v);
-    if (st != SV_OK) {
-        *out = NULL;
-        return st;
-    }
     memcpy(v->spacing, src->spacing, sizeof v->spacing);
     memcpy(v->affine, src->affine, sizeof v->affine);
     v->meta.qform_code = src->meta.qform_code;
@@ -109,8 +104,13 @@ sv_status sv_volume_create_like(const sv_volume *src, sv_dtype dtype, sv_volume 
     /* keep the spatial unit; drop the temporal one (a label map has no time axis) */
     v->meta.xyzt_units = src->meta.xyzt_units & 0x07;
     v->meta.dim_info = src->meta.dim_info;
-    *out = v;
-    return SV_OK;
+}
+
+sv_status sv_volume_create_like(const sv_volume *src, sv_dtype dtype, sv_volume **out)
+{
+    sv_status st = sv_volume_create(src->dim, dtype, out);
+    if (st == SV_OK) copy_geometry(*out, src);
+    return st;
 }
 
 sv_status sv_volume_to_labels(const sv_volume *src, sv_volume **out)
@@ -134,6 +134,23 @@ sv_status sv_volume_to_labels(const sv_volume *src, sv_volume **out)
     }
     lab->meta.intent_code = SV_INTENT_LABEL;
     *out = lab;
+    return SV_OK;
+}
+
+sv_status sv_volume_labels_for(const sv_volume *image, const sv_volume *seg, sv_volume **out)
+{
+    sv_status st;
+    *out = NULL;
+    if (image->dim[0] != seg->dim[0] || image->dim[1] != seg->dim[1] || image->dim[2] != seg->dim[2])
+        return sv_fail(SV_EINVAL, "the label map is %ldx%ldx%ld voxels but the image is %ldx%ldx%ld; they must share a grid",
+                       (long)seg->dim[0], (long)seg->dim[1], (long)seg->dim[2], (long)image->dim[0],
+                       (long)image->dim[1], (long)image->dim[2]);
+    if (!sv_volume_same_grid(image, seg, 1e-3))
+        return sv_fail(SV_EINVAL, "the label map has the image's size but a different position or orientation in space");
+    st = sv_volume_to_labels(seg, out);
+    if (st != SV_OK) return st;
+    /* take the image's exact geometry, so exports line up with it bit for bit */
+    copy_geometry(*out, image);
     return SV_OK;
 }
 
@@ -360,6 +377,37 @@ sv_status sv_volume_percentiles(const sv_volume *v, const double *pcts, int n, d
     }
     SV_FREE(hist);
     return SV_OK;
+}
+
+sv_status sv_volume_histogram(const sv_volume *v, double lo, double hi, int nbins, uint32_t *counts)
+{
+    size_t i;
+    double scale;
+    if (nbins < 1 || !(hi > lo) || !isfinite(lo) || !isfinite(hi))
+        return sv_fail(SV_EINVAL, "histogram needs at least one bin and lo < hi");
+    memset(counts, 0, (size_t)nbins * sizeof *counts);
+    scale = nbins / (hi - lo);
+    for (i = 0; i < v->nvox; i++) {
+        double x = sv_volume_get(v, i);
+        long b;
+        if (x != x) continue;
+        b = (long)((x - lo) * scale);
+        if (b < 0) b = 0;
+        if (b >= nbins) b = nbins - 1;
+        if (counts[b] != UINT32_MAX) counts[b]++;
+    }
+    return SV_OK;
+}
+
+int sv_volume_same_grid(const sv_volume *a, const sv_volume *b, double tol_mm)
+{
+    int r, c;
+    for (r = 0; r < 3; r++)
+        if (a->dim[r] != b->dim[r]) return 0;
+    for (r = 0; r < 3; r++)
+        for (c = 0; c < 4; c++)
+            if (!(fabs(a->affine[r][c] - b->affine[r][c]) <= tol_mm)) return 0;
+    return 1;
 }
 
 /* --- JSON --------------------------------------------------------------- */

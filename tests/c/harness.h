@@ -49,6 +49,8 @@ void suite_volume(void);
 void suite_gz(void);
 void suite_nifti(void);
 void suite_png(void);
+void suite_history(void);
+void suite_brush(void);
 
 /* helpers */
 unsigned char *sv_test_read_file(const char *path, size_t *len); /* malloc'ed, NULL if missing */

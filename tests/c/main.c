@@ -52,6 +52,8 @@ int main(void)
     suite_gz();
     suite_nifti();
     suite_png();
+    suite_history();
+    suite_brush();
     printf("%d passed, %d failed\n", sv_tests_passed, sv_tests_failed);
     return sv_tests_failed ? 1 : 0;
 }

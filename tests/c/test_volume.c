@@ -174,8 +174,52 @@ static void percentiles_of_floats_within_a_bin(void)
     sv_volume_free(v);
 }
 
+static void labels_for_checks_the_grid(void)
+{
+    int32_t d[3] = {7, 5, 3}, d2[3] = {7, 5, 4};
+    sv_volume *img, *seg, *other, *lab;
+    double moved[16] = {1, 0, 0, 0.5, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1};
+    sv_volume_create(d, SV_DT_INT16, &img);
+    sv_volume_create(d, SV_DT_FLOAT32, &seg);
+    sv_volume_create(d2, SV_DT_UINT8, &other);
+    ((float *)seg->data)[4] = 3;
+    CHECK_EQ_INT(sv_volume_labels_for(img, seg, &lab), SV_OK);
+    if (lab) {
+        CHECK_EQ_INT(((uint8_t *)lab->data)[4], 3);
+        CHECK_EQ_INT(lab->meta.intent_code, SV_INTENT_LABEL);
+    }
+    sv_volume_free(lab);
+    CHECK_EQ_INT(sv_volume_labels_for(img, other, &lab), SV_EINVAL);
+    CHECK(strstr(sv_last_error(), "7x5x4") != NULL && strstr(sv_last_error(), "7x5x3") != NULL);
+    sv_volume_set_affine(seg, moved, 1);
+    CHECK_EQ_INT(sv_volume_labels_for(img, seg, &lab), SV_EINVAL);
+    CHECK(strstr(sv_last_error(), "position") != NULL);
+    CHECK(lab == NULL);
+    sv_volume_free(img);
+    sv_volume_free(seg);
+    sv_volume_free(other);
+}
+
+static void histogram_bins_and_clamps(void)
+{
+    int32_t d[3] = {10, 10, 1};
+    sv_volume *v;
+    uint32_t c[4];
+    size_t i;
+    sv_volume_create(d, SV_DT_INT16, &v);
+    for (i = 0; i < 100; i++) ((int16_t *)v->data)[i] = (int16_t)i; /* 0..99 */
+    CHECK_EQ_INT(sv_volume_histogram(v, 0, 80, 4, c), SV_OK);
+    CHECK_EQ_INT(c[0], 20);
+    CHECK_EQ_INT(c[1], 20);
+    CHECK_EQ_INT(c[3], 40); /* 60..99: 80..99 clamp into the last bin */
+    CHECK_EQ_INT(sv_volume_histogram(v, 5, 5, 4, c), SV_EINVAL);
+    sv_volume_free(v);
+}
+
 void suite_volume(void)
 {
+    RUN(labels_for_checks_the_grid);
+    RUN(histogram_bins_and_clamps);
     RUN(percentiles_exact_for_integers);
     RUN(percentiles_of_floats_within_a_bin);
     RUN(create_odd_dims_zero_filled);

@@ -95,6 +95,12 @@ sv_status sv_volume_create_like(const sv_volume *src, sv_dtype dtype, sv_volume 
  * SV_ERANGE names the first offending voxel. *out is caller-owned. */
 sv_status sv_volume_to_labels(const sv_volume *src, sv_volume **out);
 
+/* A label map for `image` from a segmentation read from a file: the grids
+ * must match (sv_volume_same_grid, 1e-3 mm) and the values be labels
+ * (sv_volume_to_labels). *out is caller-owned. Returns SV_OK, SV_EINVAL
+ * (the grids differ; the message gives both), SV_ERANGE, SV_ENOMEM. */
+sv_status sv_volume_labels_for(const sv_volume *image, const sv_volume *seg, sv_volume **out);
+
 /* Free a volume and its data. NULL is fine. */
 void sv_volume_free(sv_volume *v);
 
@@ -120,6 +126,15 @@ void sv_volume_stats_compute(const sv_volume *v, sv_volume_stats *out);
  * and max is used (error below range/65536). NaNs are ignored.
  * Returns SV_OK, SV_EINVAL (a percentile outside 0..100), SV_ENOMEM. */
 sv_status sv_volume_percentiles(const sv_volume *v, const double *pcts, int n, double *out);
+
+/* Counts of scaled values in nbins equal bins over [lo, hi] (values outside
+ * are counted in the first or last bin; NaNs are skipped). counts: nbins
+ * caller-owned uint32 (saturating). Returns SV_OK or SV_EINVAL. */
+sv_status sv_volume_histogram(const sv_volume *v, double lo, double hi, int nbins, uint32_t *counts);
+
+/* 1 if a and b share a grid: equal dims and voxel-to-world matrices equal to
+ * within tol_mm on every element (so a label map lines up with its image). */
+int sv_volume_same_grid(const sv_volume *a, const sv_volume *b, double tol_mm);
 
 /* Format a JSON description of the volume (dims, frames, spacing, datatype,
  * scaling, affine, sform/qform with codes, units, intent, byte order,
