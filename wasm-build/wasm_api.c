@@ -9,6 +9,8 @@
 
 #include "supervox/nifti.h"
 #include "supervox/png.h"
+#include "supervox/brush.h"
+#include "supervox/history.h"
 #include "supervox/status.h"
 #include "supervox/volume.h"
 
@@ -107,3 +109,97 @@ int svw_png_width(const sv_png_image *img) { return img->width; }
 int svw_png_height(const sv_png_image *img) { return img->height; }
 int svw_png_depth(const sv_png_image *img) { return img->bit_depth; }
 void *svw_png_pixels(const sv_png_image *img) { return img->pixels; }
+
+/* --- label layers, brush, undo ------------------------------------------ */
+
+/* The last edit's result as 7 int32: changed, lo[3], hi[3] (see sv_edit_result). */
+static int32_t g_edit[7];
+
+static int32_t *put_edit(const sv_edit_result *r)
+{
+    int a;
+    g_edit[0] = (int32_t)r->changed;
+    for (a = 0; a < 3; a++) {
+        g_edit[1 + a] = r->box.lo[a];
+        g_edit[4 + a] = r->box.hi[a];
+    }
+    return g_edit;
+}
+
+/* An empty label map on the image's grid. Free with sv_volume_free. */
+sv_volume *svw_layer_create(const sv_volume *image)
+{
+    sv_volume *v = NULL;
+    g_status = sv_volume_create_like(image, SV_DT_UINT8, &v);
+    if (v) v->meta.intent_code = SV_INTENT_LABEL;
+    return v;
+}
+
+/* A label map from a segmentation file, checked against the image's grid. */
+sv_volume *svw_layer_import(const sv_volume *image, const uint8_t *buf, size_t len)
+{
+    sv_volume *seg = NULL, *lab = NULL;
+    g_status = sv_nifti_read(buf, len, &seg);
+    if (g_status != SV_OK) return NULL;
+    g_status = sv_volume_labels_for(image, seg, &lab);
+    sv_volume_free(seg);
+    return lab;
+}
+
+sv_history *svw_history_create(int cap_mb)
+{
+    sv_history *h = NULL;
+    g_status = sv_history_create((size_t)cap_mb << 20, &h);
+    return h;
+}
+
+int svw_history_begin(sv_history *h, sv_volume *layer)
+{
+    g_status = sv_history_begin(h, layer);
+    return (int)g_status;
+}
+
+/* One brush segment; returns the g_edit array, or 0 on failure. */
+int32_t *svw_brush(sv_history *h, int axis, double radius_mm, int value, int mode, int only_unlabelled, double x0,
+                   double y0, double z0, double x1, double y1, double z1)
+{
+    sv_brush b;
+    double p0[3], p1[3];
+    sv_edit_result r;
+    b.axis = axis;
+    b.radius_mm = radius_mm;
+    b.value = (uint8_t)value;
+    b.mode = mode ? SV_BRUSH_ERASE : SV_BRUSH_PAINT;
+    b.only_unlabelled = only_unlabelled;
+    p0[0] = x0; p0[1] = y0; p0[2] = z0;
+    p1[0] = x1; p1[1] = y1; p1[2] = z1;
+    g_status = sv_brush_segment(h, &b, p0, p1, &r);
+    return g_status == SV_OK ? put_edit(&r) : NULL;
+}
+
+int32_t *svw_history_end(sv_history *h)
+{
+    sv_edit_result r;
+    g_status = sv_history_end(h, &r);
+    return g_status == SV_OK ? put_edit(&r) : NULL;
+}
+
+/* Undo (redo = 0) or redo (redo = 1): returns the layer changed (0 if none or
+ * on failure; tell them apart with svw_last_status); its box is in svw_edit(). */
+sv_volume *svw_history_move(sv_history *h, int redo)
+{
+    sv_volume *layer = NULL;
+    sv_edit_result r;
+    g_status = redo ? sv_history_redo(h, &layer, &r) : sv_history_undo(h, &layer, &r);
+    put_edit(&r);
+    return layer;
+}
+
+int32_t *svw_edit(void) { return g_edit; }
+
+/* Histogram of scaled values into counts (nbins uint32 in the heap, caller-owned). */
+int svw_volume_histogram(const sv_volume *v, double lo, double hi, int nbins, uint32_t *counts)
+{
+    g_status = sv_volume_histogram(v, lo, hi, nbins, counts);
+    return (int)g_status;
+}

@@ -207,9 +207,138 @@
       }
     }
 
+    /**
+     * Histogram of the scaled values.
+     * @param {number} v @param {number} lo @param {number} hi @param {number} nbins
+     * @returns {Uint32Array}
+     */
+    histogram(v, lo, hi, nbins) {
+      const M = this.M;
+      const p = M._svw_malloc(4 * nbins) >>> 0;
+      if (!p) throw new CoreError('SV_ENOMEM', 'out of memory');
+      try {
+        if (M._svw_volume_histogram(v, lo, hi, nbins, p) !== 0) throw this.lastError();
+        return new Uint32Array(M.HEAPU8.slice(p, p + 4 * nbins).buffer);
+      } finally {
+        M._sv_free(p);
+      }
+    }
+
     /** Free a resident volume. @param {number} v */
     freeVolume(v) {
       this.M._sv_volume_free(v);
+    }
+
+    // --- label layers and edits ---------------------------------------------
+
+    /** The undo history shared by every tool (created on first use, 256 MB cap). */
+    get history() {
+      if (!this._history) {
+        this._history = this.M._svw_history_create(256) >>> 0;
+        if (!this._history) throw this.lastError();
+      }
+      return this._history;
+    }
+
+    /** An empty label map on the image's grid. @param {number} image @returns {number} */
+    createLayer(image) {
+      const l = this.M._svw_layer_create(image) >>> 0;
+      if (!l) throw this.lastError();
+      return l;
+    }
+
+    /**
+     * A label map from a segmentation file on the image's grid (else SV_EINVAL).
+     * @param {number} image @param {Uint8Array} bytes @returns {number}
+     */
+    importLayer(image, bytes) {
+      const buf = this.copyIn(bytes);
+      try {
+        const l = this.M._svw_layer_import(image, buf, bytes.length) >>> 0;
+        if (!l) throw this.lastError();
+        return l;
+      } finally {
+        this.M._sv_free(buf);
+      }
+    }
+
+    /** Free a layer and the undo steps that refer to it. @param {number} layer */
+    deleteLayer(layer) {
+      if (this._history) this.M._sv_history_forget(this._history, layer);
+      this.M._sv_volume_free(layer);
+    }
+
+    /**
+     * @typedef {{changed: number, lo: number[], hi: number[]}} Edit  voxels changed and their box [lo, hi)
+     */
+
+    /** @private @param {number} p pointer to 7 int32 @returns {Edit} */
+    readEdit(p) {
+      const a = new Int32Array(this.M.HEAPU8.buffer, p >>> 0, 7);
+      return { changed: a[0], lo: [a[1], a[2], a[3]], hi: [a[4], a[5], a[6]] };
+    }
+
+    /** Start a stroke (one undo step) on a layer. @param {number} layer */
+    beginStroke(layer) {
+      if (this.M._svw_history_begin(this.history, layer) !== 0) throw this.lastError();
+    }
+
+    /**
+     * One segment of the open stroke.
+     * @param {{axis: number, radiusMm: number, value: number, erase?: boolean, onlyUnlabelled?: boolean}} b
+     * @param {number[]} p0 voxel coordinates [i, j, k] @param {number[]} p1
+     * @returns {Edit}
+     */
+    brushSegment(b, p0, p1) {
+      const p = this.M._svw_brush(this.history, b.axis, b.radiusMm, b.value, b.erase ? 1 : 0, b.onlyUnlabelled ? 1 : 0, p0[0], p0[1], p0[2], p1[0], p1[1], p1[2]);
+      if (!p) throw this.lastError();
+      return this.readEdit(p);
+    }
+
+    /** Close the open stroke. @returns {Edit} everything it changed */
+    endStroke() {
+      const p = this.M._svw_history_end(this.history);
+      if (!p) throw this.lastError();
+      return this.readEdit(p);
+    }
+
+    /**
+     * Undo (or redo) the newest step.
+     * @param {boolean} redo @returns {{layer: number, edit: Edit} | null} null if there was nothing to do
+     */
+    undoRedo(redo) {
+      const M = this.M;
+      const layer = M._svw_history_move(this.history, redo ? 1 : 0) >>> 0;
+      if (M._svw_last_status() !== 0) throw this.lastError();
+      if (!layer) return null;
+      return { layer, edit: this.readEdit(M._svw_edit()) };
+    }
+
+    /** @returns {{undo: number, redo: number}} */
+    historyCounts() {
+      return { undo: this.M._sv_history_undo_count(this.history), redo: this.M._sv_history_redo_count(this.history) };
+    }
+
+    /**
+     * A copy of a box of a uint8 volume, i fastest.
+     * @param {number} v @param {number[]} dims @param {number[]} lo @param {number[]} hi
+     * @returns {Uint8Array}
+     */
+    boxData(v, dims, lo, hi) {
+      const M = this.M;
+      const base = M._svw_volume_data(v) >>> 0;
+      const [nx, ny] = dims;
+      const w = hi[0] - lo[0];
+      const out = new Uint8Array(Math.max(0, w * (hi[1] - lo[1]) * (hi[2] - lo[2])));
+      let o = 0;
+      for (let k = lo[2]; k < hi[2]; k++) {
+        for (let j = lo[1]; j < hi[1]; j++) {
+          const s = base + lo[0] + nx * (j + ny * k);
+          out.set(M.HEAPU8.subarray(s, s + w), o);
+          o += w;
+        }
+      }
+      return out;
     }
   }
 
