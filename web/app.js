@@ -1,129 +1,481 @@
 // @ts-check
-/* app.js — the page: starts the core's worker, opens the demo volume and shows
- * its middle axial slice with an automatic window, plus the volume's facts.
+/* app.js — the page: three linked slice views, the tools, window/level, the
+ * label table and layers, loading (demo, file picker, drag and drop, ?src=URL)
+ * and the keyboard shortcuts of ITK-SNAP / 3D Slicer.
  *
- * `window.supervox` exposes the app's state read-only, for tests and for
- * pages that embed the annotator.
+ * `window.supervox` exposes the app read-only, for tests and embedding pages.
  */
 import { CoreBridge } from './core/bridge.js';
 import { fetchBytes } from './loaders/fetch-bytes.js';
+import { parseLabelJson } from './state/labels.js';
+import { Session } from './state/session.js';
+import { bindLabelsPanel } from './ui/labels-panel.js';
+import { HistogramView } from './views/histogram.js';
 import { orientationCode } from './views/orientation.js';
-import { voxelArray } from './views/slice-render.js';
 import { SliceView } from './views/slice-view.js';
 
 const DEMO_URL = new URL('./demo/norm_crop.nii.gz', import.meta.url);
-
 const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
+const input = (/** @type {string} */ id) => /** @type {HTMLInputElement} */ (document.getElementById(id));
+
+/** Window presets as [width, level] (Hounsfield units). */
+const PRESETS = {
+  'ct-brain': [80, 40],
+  'ct-soft': [400, 40],
+  'ct-lung': [1500, -600],
+  'ct-bone': [1800, 400],
+};
 
 const bridge = new CoreBridge(new URL('./worker/worker.js', import.meta.url));
-const axial = new SliceView($('view-axial'), 'axial');
+const session = new Session(bridge);
 
-/** @type {{name: string, handle: number, info: any, data: any, window: number[]} | null} */
-let current = null;
+const settings = {
+  tool: 'crosshair',
+  sizeMm: 5, // brush diameter
+  onlyUnlabelled: false,
+  outline: false,
+  overlayOpacity: 0.6,
+  /** @type {import('./views/orientation.js').Convention} */
+  convention: 'radiological',
+  space: false,
+};
+
+// --- messages -----------------------------------------------------------------
 
 /** @param {string} label @param {number | null} fraction null hides the bar */
 function showProgress(label, fraction) {
-  const box = $('progress');
-  box.hidden = fraction === null;
+  $('progress').hidden = fraction === null;
   $('progress-label').textContent = label;
   /** @type {HTMLProgressElement} */ ($('progress-bar')).value = fraction || 0;
 }
 
 /** @param {string | null} message */
 function showError(message) {
-  const el = $('error');
-  el.hidden = !message;
-  el.textContent = message || '';
+  $('error').hidden = !message;
+  $('error-text').textContent = message || '';
+}
+$('error-close').addEventListener('click', () => showError(null));
+
+// --- views ----------------------------------------------------------------------
+
+/** @type {SliceView | null} */
+let focused = null;
+
+/** @type {import('./views/slice-view.js').ViewHost} */
+const host = {
+  session,
+  settings: () => ({
+    tool: settings.tool,
+    radiusMm: settings.sizeMm / 2,
+    erase: settings.tool === 'eraser',
+    onlyUnlabelled: settings.onlyUnlabelled,
+    outline: settings.outline,
+    overlayOpacity: settings.overlayOpacity,
+    convention: settings.convention,
+    space: settings.space,
+  }),
+  hover: (view, ijk) => {
+    if (ijk) focusView(view);
+    showStatus(ijk);
+  },
+  toggleMaximise: (view) => toggleMaximise(view),
+  focus: (view) => focusView(view),
+  error: (m) => showError(m),
+};
+
+const views = {
+  axial: new SliceView($('view-axial'), 'axial', host),
+  sagittal: new SliceView($('view-sagittal'), 'sagittal', host),
+  coronal: new SliceView($('view-coronal'), 'coronal', host),
+};
+const allViews = Object.values(views);
+const histogram = new HistogramView(/** @type {HTMLCanvasElement} */ ($('histogram')));
+
+/** @param {SliceView} v */
+function focusView(v) {
+  if (focused === v) return;
+  focused?.panel.classList.remove('focused');
+  focused = v;
+  v.panel.classList.add('focused');
 }
 
-/** @param {Record<string, string>} rows */
-function showMeta(rows) {
+/** @param {SliceView} v */
+function toggleMaximise(v) {
+  const grid = $('views');
+  const on = !v.panel.classList.contains('maximised');
+  for (const p of grid.children) p.classList.remove('maximised');
+  grid.classList.toggle('maximised', on);
+  if (on) v.panel.classList.add('maximised');
+}
+
+const fmt = (/** @type {number} */ x) => (Number.isInteger(x) ? String(x) : Math.abs(x) >= 100 ? x.toFixed(1) : x.toPrecision(4));
+
+/** @param {number[] | null} ijk the voxel under the mouse */
+function showStatus(ijk) {
+  const v = session.volume;
+  if (!v) return;
+  const p = ijk || session.cursor;
+  const w = session.worldOf(p);
+  const value = session.valueAt(p);
+  const lv = session.labelAt(p);
+  const lname = lv ? session.labels.find((l) => l.value === lv)?.name || `label ${lv} (not in the table)` : '—';
+  $('status').textContent =
+    `${ijk ? 'Mouse' : 'Cursor'}: voxel (${p.join(', ')}) · world (${w.map((x) => x.toFixed(1)).join(', ')}) mm · ` +
+    `intensity ${fmt(value)} · label ${lname} · undo ${session.history.undo} / redo ${session.history.redo}`;
+}
+
+function showMeta() {
+  const v = session.volume;
+  if (!v) return;
+  const { info } = v;
+  const rows = {
+    File: v.name,
+    Dimensions: info.dims.join(' × ') + (info.frames > 1 ? ` (first of ${info.frames} frames)` : ''),
+    'Voxel size': info.spacing.map(fmt).join(' × ') + ' mm',
+    'Data type': info.datatype,
+    Scaling: info.scl_slope === 1 && info.scl_inter === 0 ? 'none' : `× ${fmt(info.scl_slope)} + ${fmt(info.scl_inter)}`,
+    Orientation: `${orientationCode(info.affine)} (from the ${info.affine_source})`,
+    Range: `${fmt(info.stats.min)} … ${fmt(info.stats.max)}`,
+    Origin: info.affine.slice(0, 3).map((r) => r[3].toFixed(1)).join(', ') + ' mm',
+  };
   const dl = $('meta-list');
   dl.replaceChildren();
-  for (const [k, v] of Object.entries(rows)) {
+  for (const [k, val] of Object.entries(rows)) {
     const dt = document.createElement('dt');
     dt.textContent = k;
     const dd = document.createElement('dd');
-    dd.textContent = v;
+    dd.textContent = val;
     dl.append(dt, dd);
   }
 }
 
-const fmt = (/** @type {number} */ x) => (Number.isInteger(x) ? String(x) : x.toFixed(3));
+session.on('volume', () => {
+  for (const v of allViews) v.reset();
+  showMeta();
+  $('file-name').textContent = session.volume?.name || '';
+  /** @type {HTMLSelectElement} */ ($('wl-preset')).value = 'auto';
+});
+session.on('cursor', () => {
+  for (const v of allViews) v.requestDraw();
+  showStatus(null);
+});
+session.on('window', (w) => {
+  for (const v of allViews) v.requestDraw();
+  if (session.volume) histogram.draw(session.volume.histogram, w);
+  $('wl-out').textContent = `W ${fmt(w.hi - w.lo)} L ${fmt((w.hi + w.lo) / 2)}`;
+});
+session.on('edit', ({ lo, hi }) => {
+  for (const v of allViews) {
+    const a = v.geometry?.sliceAxis ?? 0;
+    if (v.slice >= lo[a] && v.slice < hi[a]) v.requestDraw();
+  }
+});
+session.on('labels', () => allViews.forEach((v) => v.requestDraw()));
+session.on('layers', () => allViews.forEach((v) => v.requestDraw()));
+session.on('history', (h) => {
+  /** @type {HTMLButtonElement} */ ($('undo')).disabled = h.undo === 0;
+  /** @type {HTMLButtonElement} */ ($('redo')).disabled = h.redo === 0;
+  showStatus(null);
+});
+
+// --- loading ----------------------------------------------------------------------
 
 /**
- * Open a NIfTI file's bytes as the current volume. On failure the previous
- * volume stays as it was and the reason is shown.
+ * Open image bytes; a failure leaves the current volume and labels untouched.
  * @param {Uint8Array} bytes @param {string} name
  */
-async function openVolume(bytes, name) {
+async function openImage(bytes, name) {
   showError(null);
   showProgress(`Reading ${name}`, 0);
+  const t0 = performance.now();
   try {
-    const t0 = performance.now();
-    const r = await bridge.call(
-      'openVolume',
-      { bytes: bytes.buffer, name },
-      { transfer: [bytes.buffer], onProgress: (_phase, f) => showProgress(`Reading ${name}`, f) },
-    );
-    const previous = current;
-    const info = r.info;
-    current = {
-      name,
-      handle: r.handle,
-      info,
-      data: voxelArray(r.data, info.datatype),
-      window: [r.percentiles.p005, r.percentiles.p995],
-    };
-    if (previous) bridge.call('closeVolume', { handle: previous.handle }).catch(() => {});
-    axial.setVolume(current, 'radiological');
-    axial.draw(current.window[0], current.window[1]);
-    $('file-name').textContent = name;
-    showMeta({
-      File: name,
-      Dimensions: info.dims.join(' × ') + (info.frames > 1 ? ` (first of ${info.frames} frames)` : ''),
-      'Voxel size': info.spacing.map(fmt).join(' × ') + ' mm',
-      'Data type': info.datatype,
-      Scaling: info.scl_slope === 1 && info.scl_inter === 0 ? 'none' : `× ${fmt(info.scl_slope)} + ${fmt(info.scl_inter)}`,
-      Orientation: `${orientationCode(info.affine)} (from the ${info.affine_source})`,
-      Range: `${fmt(info.stats.min)} … ${fmt(info.stats.max)}`,
-      Window: `${fmt(current.window[0])} … ${fmt(current.window[1])}`,
-    });
-    $('status').textContent = `${name}: opened in ${Math.round(performance.now() - t0)} ms · axial slice ${axial.slice + 1} of ${info.dims[axial.geometry?.sliceAxis ?? 2]}`;
+    await session.openImage(bytes, name, (_p, f) => showProgress(`Reading ${name}`, f));
+    const info = session.volume?.info;
+    const note = info && info.frames > 1 ? ` · a 4D file: showing the first of ${info.frames} frames` : '';
     document.body.dataset.state = 'ready';
+    showStatus(null);
+    $('status').textContent = `${name}: opened in ${Math.round(performance.now() - t0)} ms${note}`;
   } catch (e) {
-    const err = /** @type {any} */ (e);
-    showError(`${name} could not be opened: ${err.message}`);
-    document.body.dataset.state = current ? 'ready' : 'error';
+    showError(`${name} could not be opened: ${/** @type {Error} */ (e).message}`);
+    document.body.dataset.state = session.volume ? 'ready' : 'error';
   } finally {
     showProgress('', null);
   }
 }
 
-async function openDemo() {
-  const name = 'norm_crop.nii.gz (demo)';
-  let bytes;
-  try {
-    showProgress('Downloading the demo', 0);
-    bytes = await fetchBytes(DEMO_URL, (f) => showProgress('Downloading the demo', f));
-  } catch (e) {
-    showProgress('', null);
-    showError(`The demo volume ${/** @type {Error} */ (e).message}`);
-    document.body.dataset.state = 'error';
-    return;
-  }
-  await openVolume(bytes, name);
+/** Read a local file with progress. @param {File} file @returns {Promise<Uint8Array>} */
+function readFile(file) {
+  return new Promise((resolve, reject) => {
+    const r = new FileReader();
+    r.onprogress = (e) => e.lengthComputable && showProgress(`Reading ${file.name}`, e.loaded / e.total);
+    r.onload = () => resolve(new Uint8Array(/** @type {ArrayBuffer} */ (r.result)));
+    r.onerror = () => reject(new Error(`could not be read (${r.error?.message || 'unknown error'})`));
+    r.readAsArrayBuffer(file);
+  });
 }
 
-const ready = openDemo();
+/** @param {File} file */
+async function openFile(file) {
+  let bytes;
+  try {
+    bytes = await readFile(file);
+  } catch (e) {
+    showProgress('', null);
+    showError(`${file.name} ${/** @type {Error} */ (e).message}`);
+    return;
+  }
+  await openImage(bytes, file.name);
+}
+
+/** @param {File} file */
+async function importLabels(file) {
+  if (!session.volume) return showError('Open an image before importing a label map.');
+  showError(null);
+  try {
+    const bytes = await readFile(file);
+    showProgress(`Importing ${file.name}`, 0.5);
+    await session.importLayer(bytes, file.name);
+  } catch (e) {
+    showError(`${file.name} could not be imported: ${/** @type {Error} */ (e).message}`);
+  } finally {
+    showProgress('', null);
+  }
+}
+
+/** @param {File} file */
+async function loadLabelTable(file) {
+  showError(null);
+  try {
+    const labels = parseLabelJson(await file.text());
+    session.labels = labels;
+    if (!labels.some((l) => l.value === session.activeLabel)) session.activeLabel = labels[0]?.value ?? 1;
+    session.labelsChanged();
+    $('status').textContent = `${file.name}: ${labels.length} labels loaded`;
+  } catch (e) {
+    showError(`${file.name} is not a label table: ${/** @type {Error} */ (e).message}`);
+  }
+}
+
+/** @param {string | URL} url @param {string} name */
+async function openUrl(url, name) {
+  let bytes;
+  try {
+    showProgress(`Downloading ${name}`, 0);
+    bytes = await fetchBytes(url, (f) => showProgress(`Downloading ${name}`, f));
+  } catch (e) {
+    showProgress('', null);
+    showError(`${name} ${/** @type {Error} */ (e).message}`);
+    document.body.dataset.state = session.volume ? 'ready' : 'error';
+    return;
+  }
+  await openImage(bytes, name);
+}
+
+for (const [id, fn] of /** @type {const} */ ([['open-image', openFile], ['import-labels', importLabels], ['import-table', loadLabelTable]])) {
+  const el = input(id);
+  el.addEventListener('change', () => {
+    const f = el.files?.[0];
+    el.value = '';
+    if (f) fn(f);
+  });
+}
+
+// drag and drop: images open, .json loads a label table
+let dragDepth = 0;
+window.addEventListener('dragenter', (e) => {
+  e.preventDefault();
+  dragDepth++;
+  $('drop').hidden = false;
+});
+window.addEventListener('dragleave', () => {
+  if (--dragDepth <= 0) $('drop').hidden = true;
+});
+window.addEventListener('dragover', (e) => e.preventDefault());
+window.addEventListener('drop', (e) => {
+  e.preventDefault();
+  dragDepth = 0;
+  $('drop').hidden = true;
+  const f = e.dataTransfer?.files?.[0];
+  if (!f) return;
+  if (/\.json$/i.test(f.name)) loadLabelTable(f);
+  else openFile(f);
+});
+
+/** Save bytes as a download (a Blob URL: no server involved). @param {ArrayBuffer} bytes @param {string} name */
+function download(bytes, name) {
+  const url = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
+const baseName = () => (session.volume?.name || 'volume').replace(/ \(demo\)$/, '').replace(/\.nii(\.gz)?$/i, '');
+
+// --- controls ----------------------------------------------------------------------
+
+const labelsPanel = bindLabelsPanel({
+  labelList: $('label-list'),
+  layerList: $('layer-list'),
+  session,
+  exportLayer: async (i) => {
+    try {
+      const bytes = await session.exportLayer(i);
+      const layer = session.layers[i];
+      download(bytes, `${baseName()}_${layer.name.replace(/[^\w.-]+/g, '_')}.nii.gz`);
+    } catch (e) {
+      showError(`The layer could not be exported: ${/** @type {Error} */ (e).message}`);
+    }
+  },
+  error: showError,
+});
+$('add-label').addEventListener('click', () => labelsPanel.addLabel());
+$('add-layer').addEventListener('click', () => session.addLayer().catch((e) => showError(e.message)));
+
+/** @param {string} tool */
+function setTool(tool) {
+  settings.tool = tool;
+  for (const b of document.querySelectorAll('[data-tool]')) b.classList.toggle('active', /** @type {HTMLElement} */ (b).dataset.tool === tool);
+  for (const v of allViews) v.panel.style.cursor = tool === 'crosshair' ? 'crosshair' : 'none';
+  allViews.forEach((v) => v.drawOverlay());
+}
+for (const b of document.querySelectorAll('[data-tool]')) b.addEventListener('click', () => setTool(/** @type {string} */ (/** @type {HTMLElement} */ (b).dataset.tool)));
+
+/** @param {number} mm */
+function setBrushSize(mm) {
+  settings.sizeMm = Math.max(0.5, Math.min(50, Math.round(mm * 2) / 2));
+  input('brush-size').value = String(settings.sizeMm);
+  $('brush-size-out').textContent = `${settings.sizeMm} mm`;
+  allViews.forEach((v) => v.drawOverlay());
+}
+input('brush-size').addEventListener('input', () => setBrushSize(Number(input('brush-size').value)));
+input('only-unlabelled').addEventListener('change', () => (settings.onlyUnlabelled = input('only-unlabelled').checked));
+input('overlay-opacity').addEventListener('input', () => {
+  settings.overlayOpacity = Number(input('overlay-opacity').value);
+  allViews.forEach((v) => v.requestDraw());
+});
+/** @param {boolean} on */
+function setOutline(on) {
+  settings.outline = on;
+  input('outline').checked = on;
+  allViews.forEach((v) => v.requestDraw());
+}
+input('outline').addEventListener('change', () => setOutline(input('outline').checked));
+/** @type {HTMLSelectElement} */ ($('convention')).addEventListener('change', (e) => {
+  settings.convention = /** @type {any} */ (/** @type {HTMLSelectElement} */ (e.target).value);
+  allViews.forEach((v) => v.reset());
+});
+
+/** @param {string} preset */
+function applyPreset(preset) {
+  const v = session.volume;
+  if (!v) return;
+  const p = /** @type {Record<string, number[]>} */ (PRESETS)[preset];
+  if (p) session.setWindow(p[1] - p[0] / 2, p[1] + p[0] / 2);
+  else session.setWindow(v.percentiles.p005, v.percentiles.p995);
+}
+/** @type {HTMLSelectElement} */ ($('wl-preset')).addEventListener('change', (e) => applyPreset(/** @type {HTMLSelectElement} */ (e.target).value));
+
+const undo = () => session.undoRedo(false).catch((e) => showError(e.message));
+const redo = () => session.undoRedo(true).catch((e) => showError(e.message));
+$('undo').addEventListener('click', undo);
+$('redo').addEventListener('click', redo);
+
+// --- keyboard (ITK-SNAP / 3D Slicer conventions) -------------------------------------
+
+window.addEventListener('keydown', (e) => {
+  const t = /** @type {HTMLElement} */ (e.target);
+  if (t && (t.tagName === 'INPUT' && /** @type {HTMLInputElement} */ (t).type === 'text')) return;
+  if (t && t.tagName === 'SELECT') return;
+  const view = focused || views.axial;
+  const ctrl = e.ctrlKey || e.metaKey;
+  if (ctrl && (e.key === 'z' || e.key === 'Z')) {
+    e.preventDefault();
+    if (e.shiftKey) redo();
+    else undo();
+    return;
+  }
+  if (ctrl && (e.key === 'y' || e.key === 'Y')) {
+    e.preventDefault();
+    redo();
+    return;
+  }
+  if (ctrl) return;
+  switch (e.key) {
+    case 'ArrowUp':
+    case 'ArrowRight':
+      view.setSlice(view.slice + 1);
+      break;
+    case 'ArrowDown':
+    case 'ArrowLeft':
+      view.setSlice(view.slice - 1);
+      break;
+    case 'PageUp':
+      view.setSlice(view.slice + 5);
+      break;
+    case 'PageDown':
+      view.setSlice(view.slice - 5);
+      break;
+    case '[':
+      setBrushSize(settings.sizeMm - (settings.sizeMm > 5 ? 1 : 0.5));
+      break;
+    case ']':
+      setBrushSize(settings.sizeMm + (settings.sizeMm >= 5 ? 1 : 0.5));
+      break;
+    case 'b':
+    case 'B':
+      setTool('brush');
+      break;
+    case 'e':
+    case 'E':
+      setTool('eraser');
+      break;
+    case 'c':
+    case 'C':
+      setTool('crosshair');
+      break;
+    case 'o':
+    case 'O':
+      setOutline(!settings.outline);
+      break;
+    case 'm':
+    case 'M':
+      toggleMaximise(view);
+      break;
+    case 'r':
+    case 'R':
+      allViews.forEach((v) => v.resetZoom());
+      break;
+    case ' ':
+      settings.space = true;
+      break;
+    default:
+      if (/^[1-9]$/.test(e.key)) {
+        const l = session.labels[Number(e.key) - 1];
+        if (l) {
+          session.activeLabel = l.value;
+          session.labelsChanged();
+        }
+      } else return;
+  }
+  e.preventDefault();
+});
+window.addEventListener('keyup', (e) => {
+  if (e.key === ' ') settings.space = false;
+});
+
+// --- start ------------------------------------------------------------------------------
+
+setTool('crosshair');
+setBrushSize(settings.sizeMm);
+focusView(views.axial);
+const params = new URLSearchParams(location.search);
+const src = params.get('src');
+const ready = src ? openUrl(new URL(src, location.href), decodeURIComponent(src.split('/').pop() || src)) : openUrl(DEMO_URL, 'norm_crop.nii.gz (demo)');
 
 Object.defineProperty(window, 'supervox', {
-  value: Object.freeze({
-    ready,
-    bridge,
-    get volume() {
-      return current;
-    },
-    views: { axial },
-  }),
+  value: Object.freeze({ ready, bridge, session, views, settings, setTool, setBrushSize, openImage }),
 });

@@ -54,6 +54,7 @@ const ops = {
 
   /** Encode a resident volume as NIfTI-1 (.nii.gz unless gzip is 0). */
   async exportNifti({ handle, gzip }) {
+    // a label layer or an image: both are resident volumes
     const c = await core();
     const bytes = c.writeNifti(handle, gzip === undefined ? 6 : gzip);
     return { result: { bytes }, transfer: [bytes] };
@@ -63,6 +64,67 @@ const ops = {
     const c = await core();
     c.freeVolume(handle);
     return { result: null };
+  },
+
+  /** Histogram of the scaled values in nbins over [lo, hi]. */
+  async histogram({ handle, lo, hi, nbins }) {
+    const c = await core();
+    const counts = c.histogram(handle, lo, hi, nbins);
+    return { result: counts, transfer: [counts.buffer] };
+  },
+
+  // --- label layers and edits: each answer carries the changed box's voxels,
+  // so the page patches its copy of the layer without a full transfer.
+
+  async createLayer({ image }) {
+    const c = await core();
+    return { result: { layer: c.createLayer(image) } };
+  },
+
+  async importLayer({ image, bytes }, progress) {
+    const c = await core();
+    progress('parse', 0);
+    const layer = c.importLayer(image, new Uint8Array(bytes));
+    const data = c.volumeData(layer);
+    const seen = new Uint8Array(256);
+    const v = new Uint8Array(data);
+    for (let i = 0; i < v.length; i++) seen[v[i]] = 1;
+    const present = [];
+    for (let x = 1; x < 256; x++) if (seen[x]) present.push(x);
+    return { result: { layer, data, present }, transfer: [data] };
+  },
+
+  async deleteLayer({ layer }) {
+    const c = await core();
+    c.deleteLayer(layer);
+    return { result: c.historyCounts() };
+  },
+
+  async strokeBegin({ layer }) {
+    const c = await core();
+    c.beginStroke(layer);
+    return { result: null };
+  },
+
+  async strokeSegment({ layer, dims, brush, p0, p1 }) {
+    const c = await core();
+    const edit = c.brushSegment(brush, p0, p1);
+    const data = edit.changed ? c.boxData(layer, dims, edit.lo, edit.hi) : new Uint8Array(0);
+    return { result: { edit, data }, transfer: [data.buffer] };
+  },
+
+  async strokeEnd() {
+    const c = await core();
+    const edit = c.endStroke();
+    return { result: { edit, counts: c.historyCounts() } };
+  },
+
+  async undoRedo({ redo, dims }) {
+    const c = await core();
+    const r = c.undoRedo(!!redo);
+    if (!r) return { result: { layer: 0, counts: c.historyCounts() } };
+    const data = c.boxData(r.layer, dims, r.edit.lo, r.edit.hi);
+    return { result: { layer: r.layer, edit: r.edit, data, counts: c.historyCounts() }, transfer: [data.buffer] };
   },
 };
 

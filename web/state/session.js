@@ -1,0 +1,248 @@
+// @ts-check
+/* session.js — what the user is working on: the image, its label layers, the
+ * label table, the cursor and the window. The worker's core owns the truth
+ * (voxels, undo history); this keeps the read-only copies the views draw from
+ * and applies the changed boxes the core sends back.
+ *
+ * Events (subscribe with on(name, fn)): 'volume', 'layers', 'labels',
+ * 'cursor', 'window', 'edit' ({layer, lo, hi}), 'history' ({undo, redo}).
+ */
+import { makeLabel } from './labels.js';
+import { voxelArray } from '../views/slice-render.js';
+
+/**
+ * @typedef {object} Layer
+ * @property {number} id the core's handle
+ * @property {string} name
+ * @property {Uint8Array} data copy of the labels (x fastest)
+ * @property {boolean} visible
+ * @property {number} opacity 0..1
+ */
+
+/**
+ * @typedef {object} Volume
+ * @property {string} name
+ * @property {number} handle
+ * @property {import('../worker/core-api.js').VolumeInfo & {stats: any}} info
+ * @property {import('../views/slice-render.js').VoxelArray} data
+ * @property {{p005: number, p01: number, p99: number, p995: number}} percentiles
+ * @property {{lo: number, hi: number, counts: Uint32Array}} histogram
+ */
+
+export class Session {
+  /** @param {import('../core/bridge.js').CoreBridge} bridge */
+  constructor(bridge) {
+    this.bridge = bridge;
+    /** @type {Volume | null} */
+    this.volume = null;
+    /** @type {Layer[]} */
+    this.layers = [];
+    this.activeLayer = 0; // index into layers
+    /** @type {import('./labels.js').Label[]} */
+    this.labels = [makeLabel(1)];
+    this.activeLabel = 1; // a label value
+    this.cursor = [0, 0, 0];
+    this.window = { lo: 0, hi: 1 };
+    this.history = { undo: 0, redo: 0 };
+    /** @type {Record<string, Array<(arg: any) => void>>} */
+    this.listeners = {};
+  }
+
+  /** @param {string} name @param {(arg: any) => void} fn */
+  on(name, fn) {
+    (this.listeners[name] ||= []).push(fn);
+  }
+
+  /** @param {string} name @param {any} [arg] */
+  emit(name, arg) {
+    for (const fn of this.listeners[name] || []) fn(arg);
+  }
+
+  get dims() {
+    return this.volume ? this.volume.info.dims : [1, 1, 1];
+  }
+
+  /**
+   * Open NIfTI bytes as the image. On failure nothing changes and the error is
+   * rethrown (with the core's reason). On success the old image and its layers
+   * are released and one empty layer is created.
+   * @param {Uint8Array} bytes @param {string} name
+   * @param {(phase: string, f: number) => void} [onProgress]
+   */
+  async openImage(bytes, name, onProgress) {
+    const r = await this.bridge.call('openVolume', { bytes: bytes.buffer, name }, { transfer: [bytes.buffer], onProgress });
+    const { info } = r;
+    const lo = info.stats.min;
+    const hi = info.stats.max > lo ? info.stats.max : lo + 1;
+    let layer;
+    let counts;
+    try {
+      counts = await this.bridge.call('histogram', { handle: r.handle, lo, hi, nbins: 256 });
+      layer = await this.bridge.call('createLayer', { image: r.handle });
+    } catch (e) {
+      this.bridge.call('closeVolume', { handle: r.handle }).catch(() => {});
+      throw e;
+    }
+    // from here on nothing can fail: swap the old session out
+    const old = this.volume;
+    const oldLayers = this.layers;
+    this.volume = { name, handle: r.handle, info, data: voxelArray(r.data, info.datatype), percentiles: r.percentiles, histogram: { lo, hi, counts } };
+    const nvox = info.dims[0] * info.dims[1] * info.dims[2];
+    this.layers = [{ id: layer.layer, name: 'Labels', data: new Uint8Array(nvox), visible: true, opacity: 1 }];
+    this.activeLayer = 0;
+    this.cursor = info.dims.map((/** @type {number} */ n) => Math.floor(n / 2));
+    this.window = { lo: r.percentiles.p005, hi: r.percentiles.p995 > r.percentiles.p005 ? r.percentiles.p995 : r.percentiles.p005 + 1 };
+    for (const l of oldLayers) this.bridge.call('deleteLayer', { layer: l.id }).catch(() => {});
+    if (old) this.bridge.call('closeVolume', { handle: old.handle }).catch(() => {});
+    this.history = { undo: 0, redo: 0 };
+    this.emit('volume', this.volume);
+    this.emit('layers');
+    this.emit('cursor', this.cursor);
+    this.emit('window', this.window);
+    this.emit('history', this.history);
+  }
+
+  /** @returns {Layer} */
+  get layer() {
+    return this.layers[this.activeLayer];
+  }
+
+  /** Add an empty layer and make it active. @param {string} [name] */
+  async addLayer(name) {
+    if (!this.volume) throw new Error('open an image first');
+    const r = await this.bridge.call('createLayer', { image: this.volume.handle });
+    const nvox = this.dims[0] * this.dims[1] * this.dims[2];
+    this.layers.push({ id: r.layer, name: name || `Layer ${this.layers.length + 1}`, data: new Uint8Array(nvox), visible: true, opacity: 1 });
+    this.activeLayer = this.layers.length - 1;
+    this.emit('layers');
+  }
+
+  /**
+   * Import a label map file as a new layer (the grid must match the image's).
+   * Labels found in it that the table lacks are added with default names.
+   * @param {Uint8Array} bytes @param {string} name
+   */
+  async importLayer(bytes, name) {
+    if (!this.volume) throw new Error('open an image first');
+    const r = await this.bridge.call('importLayer', { image: this.volume.handle, bytes: bytes.buffer }, { transfer: [bytes.buffer] });
+    const data = new Uint8Array(r.data);
+    for (const v of r.present) if (!this.labels.some((l) => l.value === v)) this.labels.push(makeLabel(v));
+    this.labels.sort((a, b) => a.value - b.value);
+    this.layers.push({ id: r.layer, name: name.replace(/\.nii(\.gz)?$/i, ''), data, visible: true, opacity: 1 });
+    this.activeLayer = this.layers.length - 1;
+    this.emit('labels');
+    this.emit('layers');
+    this.emit('edit', { layer: r.layer, lo: [0, 0, 0], hi: this.dims.slice() });
+  }
+
+  /** Delete a layer (its undo steps go with it). @param {number} index */
+  async deleteLayer(index) {
+    const l = this.layers[index];
+    if (!l || this.layers.length === 1) throw new Error('the last layer cannot be deleted');
+    this.history = await this.bridge.call('deleteLayer', { layer: l.id });
+    this.layers.splice(index, 1);
+    this.activeLayer = Math.min(this.activeLayer, this.layers.length - 1);
+    this.emit('layers');
+    this.emit('history', this.history);
+    this.emit('edit', { layer: l.id, lo: [0, 0, 0], hi: this.dims.slice() });
+  }
+
+  /** Copy a box of voxels from the core into a layer's mirror. */
+  patch(/** @type {number} */ layerId, /** @type {number[]} */ lo, /** @type {number[]} */ hi, /** @type {ArrayBuffer | Uint8Array} */ buf) {
+    const layer = this.layers.find((l) => l.id === layerId);
+    if (!layer) return;
+    const src = buf instanceof Uint8Array ? buf : new Uint8Array(buf);
+    const [nx, ny] = this.dims;
+    const w = hi[0] - lo[0];
+    let o = 0;
+    for (let k = lo[2]; k < hi[2]; k++) {
+      for (let j = lo[1]; j < hi[1]; j++) {
+        layer.data.set(src.subarray(o, o + w), lo[0] + nx * (j + ny * k));
+        o += w;
+      }
+    }
+    this.emit('edit', { layer: layerId, lo, hi });
+  }
+
+  // --- strokes: one undo step each -------------------------------------------
+
+  /** @param {number[]} p0 @param {number[]} p1 voxel coordinates @param {{axis: number, radiusMm: number, erase: boolean, onlyUnlabelled: boolean}} tool */
+  strokeSegment(p0, p1, tool) {
+    const layer = this.layer;
+    const brush = { axis: tool.axis, radiusMm: tool.radiusMm, value: tool.erase ? 0 : this.activeLabel, erase: tool.erase, onlyUnlabelled: tool.onlyUnlabelled };
+    return this.bridge.call('strokeSegment', { layer: layer.id, dims: this.dims, brush, p0, p1 }).then((r) => {
+      if (r.edit.changed) this.patch(layer.id, r.edit.lo, r.edit.hi, r.data);
+      return r.edit;
+    });
+  }
+
+  beginStroke() {
+    return this.bridge.call('strokeBegin', { layer: this.layer.id });
+  }
+
+  async endStroke() {
+    const r = await this.bridge.call('strokeEnd', {});
+    this.history = r.counts;
+    this.emit('history', this.history);
+    return r.edit;
+  }
+
+  /** @param {boolean} redo */
+  async undoRedo(redo) {
+    const r = await this.bridge.call('undoRedo', { redo, dims: this.dims });
+    this.history = r.counts;
+    if (r.layer) this.patch(r.layer, r.edit.lo, r.edit.hi, r.data);
+    this.emit('history', this.history);
+    return r.layer ? r.edit : null;
+  }
+
+  /** Encode a layer as NIfTI (.nii.gz) in the core. @param {number} index @returns {Promise<ArrayBuffer>} */
+  async exportLayer(index) {
+    const r = await this.bridge.call('exportNifti', { handle: this.layers[index].id, gzip: 6 });
+    return r.bytes;
+  }
+
+  // --- cursor, window, labels -------------------------------------------------
+
+  /** @param {number[]} ijk */
+  setCursor(ijk) {
+    const d = this.dims;
+    const c = ijk.map((x, a) => Math.max(0, Math.min(d[a] - 1, Math.round(x))));
+    if (c.every((x, a) => x === this.cursor[a])) return;
+    this.cursor = c;
+    this.emit('cursor', c);
+  }
+
+  /** @param {number} lo @param {number} hi */
+  setWindow(lo, hi) {
+    if (!(hi > lo)) hi = lo + 1e-6 * Math.max(1, Math.abs(lo));
+    this.window = { lo, hi };
+    this.emit('window', this.window);
+  }
+
+  /** Intensity (scaled) at a voxel. @param {number[]} ijk */
+  valueAt(ijk) {
+    const v = /** @type {Volume} */ (this.volume);
+    const [nx, ny] = v.info.dims;
+    return v.data[ijk[0] + nx * (ijk[1] + ny * ijk[2])] * v.info.scl_slope + v.info.scl_inter;
+  }
+
+  /** The label value under a voxel: the active layer's, else the topmost visible one's. @param {number[]} ijk */
+  labelAt(ijk) {
+    const [nx, ny] = this.dims;
+    const idx = ijk[0] + nx * (ijk[1] + ny * ijk[2]);
+    if (this.layer.data[idx]) return this.layer.data[idx];
+    for (let i = this.layers.length - 1; i >= 0; i--) if (this.layers[i].visible && this.layers[i].data[idx]) return this.layers[i].data[idx];
+    return 0;
+  }
+
+  /** World coordinates (mm) of a voxel. @param {number[]} ijk */
+  worldOf(ijk) {
+    const a = /** @type {Volume} */ (this.volume).info.affine;
+    return [0, 1, 2].map((r) => a[r][0] * ijk[0] + a[r][1] * ijk[1] + a[r][2] * ijk[2] + a[r][3]);
+  }
+
+  labelsChanged() {
+    this.emit('labels');
+  }
+}
