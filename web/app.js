@@ -99,10 +99,11 @@ function focusView(v) {
   v.panel.classList.add('focused');
 }
 
-/** @param {SliceView} v */
+/** Maximise a view, or restore the 2x2 layout if one is maximised. @param {SliceView} v */
 function toggleMaximise(v) {
   const grid = $('views');
-  const on = !v.panel.classList.contains('maximised');
+  const on = !grid.classList.contains('maximised');
+  focusView(v);
   for (const p of grid.children) p.classList.remove('maximised');
   grid.classList.toggle('maximised', on);
   if (on) v.panel.classList.add('maximised');
