@@ -117,6 +117,10 @@ test-node: wasm native
 test-browser: wasm
 	SHARED=$(SHARED) node --test --test-concurrency=1 tests/browser/
 
+# Benchmarks side by side with the reference tools; results in tests/out/bench/results.md
+bench: deps all
+	SHARED=$(SHARED) bash tests/bench/run.sh
+
 # libFuzzer needs clang; ASan+UBSan catch what a malformed file provokes.
 $(B)/fuzz_nifti: tests/fuzz/fuzz_nifti.c $(CORE_SRC) $(CORE_HDR)
 	@mkdir -p $(B)

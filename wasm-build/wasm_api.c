@@ -78,13 +78,16 @@ uint8_t *svw_nifti_write(const sv_volume *v, int gzip_level)
     return out;
 }
 
-/* Percentiles (see sv_volume_percentiles): pcts and out are n doubles in the
- * wasm heap, owned by the caller. Returns the status. */
-int svw_volume_percentiles(const sv_volume *v, const double *pcts, int n, double *out)
+/* Summary of the intensities (see sv_volume_summarize): pcts and pct_out are n
+ * doubles, out one sv_volume_summary, all in the heap and caller-owned. */
+int svw_volume_summarize(const sv_volume *v, const double *pcts, int n, double *pct_out, sv_volume_summary *out)
 {
-    g_status = sv_volume_percentiles(v, pcts, n, out);
+    g_status = sv_volume_summarize(v, pcts, n, pct_out, out);
     return (int)g_status;
 }
+
+/* sizeof(sv_volume_summary), so the caller can allocate one. */
+int svw_summary_bytes(void) { return (int)sizeof(sv_volume_summary); }
 
 /* Encode 8-bit pixels (channels 1..4, rows top first, tightly packed) as PNG.
  * Returned buffer: free with sv_free; its length is svw_last_len(). */
@@ -197,9 +200,3 @@ sv_volume *svw_history_move(sv_history *h, int redo)
 
 int32_t *svw_edit(void) { return g_edit; }
 
-/* Histogram of scaled values into counts (nbins uint32 in the heap, caller-owned). */
-int svw_volume_histogram(const sv_volume *v, double lo, double hi, int nbins, uint32_t *counts)
-{
-    g_status = sv_volume_histogram(v, lo, hi, nbins, counts);
-    return (int)g_status;
-}

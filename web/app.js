@@ -27,6 +27,8 @@ const PRESETS = {
 };
 
 const bridge = new CoreBridge(new URL('./worker/worker.js', import.meta.url));
+// compile the wasm core while the first volume downloads
+bridge.call('ping').catch(() => {});
 const session = new Session(bridge);
 
 const settings = {
@@ -189,8 +191,11 @@ async function openImage(bytes, name) {
   showError(null);
   showProgress(`Reading ${name}`, 0);
   const t0 = performance.now();
+  performance.mark('supervox:open-start');
   try {
     await session.openImage(bytes, name, (_p, f) => showProgress(`Reading ${name}`, f));
+    // the views draw in the next frame: mark when the first slice is on screen
+    requestAnimationFrame(() => requestAnimationFrame(() => performance.mark('supervox:first-slice')));
     const info = session.volume?.info;
     const note = info && info.frames > 1 ? ` · a 4D file: showing the first of ${info.frames} frames` : '';
     document.body.dataset.state = 'ready';
@@ -260,6 +265,7 @@ async function loadLabelTable(file) {
 /** @param {string | URL} url @param {string} name */
 async function openUrl(url, name) {
   let bytes;
+  performance.mark('supervox:download-start');
   try {
     showProgress(`Downloading ${name}`, 0);
     bytes = await fetchBytes(url, (f) => showProgress(`Downloading ${name}`, f));

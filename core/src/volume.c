@@ -276,13 +276,15 @@ void sv_volume_set_affine(sv_volume *v, const double *affine16, int code)
 #define STATS_LOOP(T)                                                                            \
     do {                                                                                         \
         const T *p = (const T *)v->data;                                                         \
+        double w = 1.0; /* 1 + i % 1021, without a division per voxel */                         \
         for (i = 0; i < n; i++) {                                                                \
             double x = (double)p[i] * slope + inter;                                             \
             if (x < mn) mn = x;                                                                  \
             if (x > mx) mx = x;                                                                  \
             s += x;                                                                              \
             s2 += x * x;                                                                         \
-            ws += x * (double)(1 + i % 1021);                                                    \
+            ws += x * w;                                                                         \
+            w = (w == 1021.0) ? 1.0 : w + 1.0;                                                   \
         }                                                                                        \
     } while (0)
 
@@ -309,9 +311,22 @@ void sv_volume_stats_compute(const sv_volume *v, sv_volume_stats *out)
     out->mean = n ? s / (double)n : 0.0;
 }
 
-#define HIST_BINS 65536
+#define FINE_BINS 65536
 
-#define HIST_LOOP(T)                                                                             \
+/* Raw min/max, one typed pass (NaN never compares, so it is skipped). */
+#define MINMAX_LOOP(T)                                                                           \
+    do {                                                                                         \
+        const T *p = (const T *)v->data;                                                         \
+        for (i = 0; i < v->nvox; i++) {                                                          \
+            double x = (double)p[i];                                                             \
+            if (x < lo) lo = x;                                                                  \
+            if (x > hi) hi = x;                                                                  \
+        }                                                                                        \
+    } while (0)
+
+/* Count raw values into fine bins: bin = (x - lo) * scale, clamped; the sum is
+ * kept for the mean of non-integer data. */
+#define FINE_LOOP(T)                                                                             \
     do {                                                                                         \
         const T *p = (const T *)v->data;                                                         \
         for (i = 0; i < v->nvox; i++) {                                                          \
@@ -319,83 +334,102 @@ void sv_volume_stats_compute(const sv_volume *v, sv_volume_stats *out)
             long b;                                                                              \
             if (x != x) continue;                                                                \
             b = (long)((x - lo) * scale);                                                        \
-            if (b >= HIST_BINS) b = HIST_BINS - 1;                                               \
+            if (b >= FINE_BINS) b = FINE_BINS - 1;                                               \
             if (b < 0) b = 0;                                                                    \
-            hist[b]++;                                                                           \
-            counted++;                                                                           \
+            fine[b]++;                                                                           \
+            sum += x;                                                                            \
         }                                                                                        \
     } while (0)
 
-sv_status sv_volume_percentiles(const sv_volume *v, const double *pcts, int n, double *out)
+/* The fast path for 8- and 16-bit data: the raw value is the bin. */
+#define DIRECT_LOOP(T, OFF)                                                                      \
+    do {                                                                                         \
+        const T *p = (const T *)v->data;                                                         \
+        for (i = 0; i < v->nvox; i++) fine[(int32_t)p[i] + (OFF)]++;                             \
+    } while (0)
+
+sv_status sv_volume_summarize(const sv_volume *v, const double *pcts, int npcts, double *pct_out, sv_volume_summary *out)
 {
-    size_t *hist, i, counted = 0;
-    double lo = HUGE_VAL, hi = -HUGE_VAL, scale, width;
-    int k, exact;
-    for (k = 0; k < n; k++)
+    size_t *fine, i, counted = 0, cum;
+    double lo = HUGE_VAL, hi = -HUGE_VAL, width = 1.0, scale = 1.0, sum = 0.0, first, last, smin, smax;
+    int k, exact = 1, b, bfirst = -1, blast = -1;
+    for (k = 0; k < npcts; k++)
         if (!(pcts[k] >= 0.0 && pcts[k] <= 100.0)) return sv_fail(SV_EINVAL, "percentile %g is outside 0..100", pcts[k]);
-    /* raw (unscaled) min and max; scaling is monotonic (or reversing, handled below) */
-    for (i = 0; i < v->nvox; i++) {
-        double x = (v->dtype == SV_DT_FLOAT32) ? (double)((const float *)v->data)[i]
-                   : (v->dtype == SV_DT_FLOAT64) ? ((const double *)v->data)[i]
-                                                 : (sv_volume_get(v, i) - v->scl_inter) / v->scl_slope;
-        if (x < lo) lo = x;
-        if (x > hi) hi = x;
+    fine = (size_t *)SV_CALLOC(FINE_BINS, sizeof *fine);
+    if (!fine) return sv_fail(SV_ENOMEM, "out of memory for a histogram");
+    switch (v->dtype) {
+    case SV_DT_UINT8: lo = 0; DIRECT_LOOP(uint8_t, 0); break;
+    case SV_DT_INT8: lo = -128; DIRECT_LOOP(int8_t, 128); break;
+    case SV_DT_UINT16: lo = 0; DIRECT_LOOP(uint16_t, 0); break;
+    case SV_DT_INT16: lo = -32768; DIRECT_LOOP(int16_t, 32768); break;
+    default:
+        switch (v->dtype) {
+        case SV_DT_INT32: MINMAX_LOOP(int32_t); break;
+        case SV_DT_UINT32: MINMAX_LOOP(uint32_t); break;
+        case SV_DT_FLOAT32: MINMAX_LOOP(float); break;
+        case SV_DT_FLOAT64: MINMAX_LOOP(double); break;
+        default: break;
+        }
+        if (!(lo <= hi)) { lo = 0; hi = 0; } /* empty or all NaN */
+        exact = v->dtype != SV_DT_FLOAT32 && v->dtype != SV_DT_FLOAT64 && hi - lo < FINE_BINS;
+        width = exact ? 1.0 : (hi - lo) / FINE_BINS;
+        if (width <= 0) width = 1.0;
+        scale = 1.0 / width;
+        switch (v->dtype) {
+        case SV_DT_INT32: FINE_LOOP(int32_t); break;
+        case SV_DT_UINT32: FINE_LOOP(uint32_t); break;
+        case SV_DT_FLOAT32: FINE_LOOP(float); break;
+        case SV_DT_FLOAT64: FINE_LOOP(double); break;
+        default: break;
+        }
     }
-    if (!(lo <= hi)) { /* empty or all NaN */
-        for (k = 0; k < n; k++) out[k] = 0.0;
+    for (b = 0; b < FINE_BINS; b++)
+        if (fine[b]) {
+            if (bfirst < 0) bfirst = b;
+            blast = b;
+            counted += fine[b];
+        }
+    memset(out, 0, sizeof *out);
+    if (!counted) {
+        for (k = 0; k < npcts; k++) pct_out[k] = 0.0;
+        SV_FREE(fine);
         return SV_OK;
     }
-    exact = v->dtype != SV_DT_FLOAT32 && v->dtype != SV_DT_FLOAT64 && hi - lo < HIST_BINS;
-    width = exact ? 1.0 : (hi - lo) / HIST_BINS;
-    if (width <= 0) width = 1.0;
-    scale = 1.0 / width;
-    hist = (size_t *)SV_CALLOC(HIST_BINS, sizeof *hist);
-    if (!hist) return sv_fail(SV_ENOMEM, "out of memory for a histogram");
-    switch (v->dtype) {
-    case SV_DT_UINT8: HIST_LOOP(uint8_t); break;
-    case SV_DT_INT8: HIST_LOOP(int8_t); break;
-    case SV_DT_INT16: HIST_LOOP(int16_t); break;
-    case SV_DT_UINT16: HIST_LOOP(uint16_t); break;
-    case SV_DT_INT32: HIST_LOOP(int32_t); break;
-    case SV_DT_UINT32: HIST_LOOP(uint32_t); break;
-    case SV_DT_FLOAT32: HIST_LOOP(float); break;
-    case SV_DT_FLOAT64: HIST_LOOP(double); break;
+    /* a fine bin's raw value: exact, or the bin centre clamped to the data range */
+#define RAW_OF(bin) (exact ? lo + (double)(bin) : fmin(hi, fmax(lo, lo + ((double)(bin) + 0.5) * width)))
+#define SCALED(raw) ((raw) * v->scl_slope + v->scl_inter)
+    first = exact ? RAW_OF(bfirst) : lo;
+    last = exact ? RAW_OF(blast) : hi;
+    smin = fmin(SCALED(first), SCALED(last));
+    smax = fmax(SCALED(first), SCALED(last));
+    out->min = smin;
+    out->max = smax;
+    if (exact) {
+        for (b = bfirst; b <= blast; b++) sum += (double)fine[b] * RAW_OF(b);
     }
-    for (k = 0; k < n; k++) {
+    out->mean = SCALED(sum / (double)counted);
+    for (b = bfirst; b <= blast; b++) {
+        long c;
+        if (!fine[b]) continue;
+        c = smax > smin ? (long)((SCALED(RAW_OF(b)) - smin) / (smax - smin) * SV_SUMMARY_BINS) : 0;
+        if (c >= SV_SUMMARY_BINS) c = SV_SUMMARY_BINS - 1;
+        if (c < 0) c = 0;
+        out->hist[c] = (uint32_t)((out->hist[c] + fine[b]) > UINT32_MAX ? UINT32_MAX : out->hist[c] + fine[b]);
+    }
+    for (k = 0; k < npcts; k++) {
         /* a negative slope reverses the order of scaled values */
         double p = v->scl_slope < 0 ? 100.0 - pcts[k] : pcts[k];
-        double target = p / 100.0 * (double)(counted ? counted - 1 : 0), raw;
-        size_t cum = 0, b;
-        for (b = 0; b < HIST_BINS; b++) {
-            cum += hist[b];
+        double target = p / 100.0 * (double)(counted - 1);
+        cum = 0;
+        for (b = bfirst; b < blast; b++) {
+            cum += fine[b];
             if ((double)cum > target) break;
         }
-        if (b == HIST_BINS) b = HIST_BINS - 1;
-        raw = exact ? lo + (double)b : lo + ((double)b + 0.5) * width;
-        if (raw > hi) raw = hi;
-        out[k] = raw * v->scl_slope + v->scl_inter;
+        pct_out[k] = SCALED(RAW_OF(b));
     }
-    SV_FREE(hist);
-    return SV_OK;
-}
-
-sv_status sv_volume_histogram(const sv_volume *v, double lo, double hi, int nbins, uint32_t *counts)
-{
-    size_t i;
-    double scale;
-    if (nbins < 1 || !(hi > lo) || !isfinite(lo) || !isfinite(hi))
-        return sv_fail(SV_EINVAL, "histogram needs at least one bin and lo < hi");
-    memset(counts, 0, (size_t)nbins * sizeof *counts);
-    scale = nbins / (hi - lo);
-    for (i = 0; i < v->nvox; i++) {
-        double x = sv_volume_get(v, i);
-        long b;
-        if (x != x) continue;
-        b = (long)((x - lo) * scale);
-        if (b < 0) b = 0;
-        if (b >= nbins) b = nbins - 1;
-        if (counts[b] != UINT32_MAX) counts[b]++;
-    }
+#undef RAW_OF
+#undef SCALED
+    SV_FREE(fine);
     return SV_OK;
 }
 

@@ -17,10 +17,11 @@ const TYPES = {
 };
 
 /**
- * Serve `root` under URL prefix `base` on 127.0.0.1 and a free port.
+ * Serve `root` under URL prefix `base` on 127.0.0.1 and a free port; `files`
+ * maps extra URL paths (below base) to files elsewhere (test data).
  * @returns {Promise<{url: string, requests: string[], close: () => Promise<void>}>}
  */
-export function serve(root, base = '/') {
+export function serve(root, base = '/', files = {}) {
   const requests = [];
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://x');
@@ -31,8 +32,8 @@ export function serve(root, base = '/') {
     }
     let rel = decodeURIComponent(url.pathname.slice(base.length));
     if (rel === '' || rel.endsWith('/')) rel += 'index.html';
-    const file = path.join(root, rel);
-    if (!file.startsWith(path.resolve(root))) {
+    const file = files[rel] || path.join(root, rel);
+    if (!files[rel] && !file.startsWith(path.resolve(root))) {
       res.writeHead(403).end();
       return;
     }

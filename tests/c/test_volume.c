@@ -139,22 +139,33 @@ static void percentiles_exact_for_integers(void)
     sv_volume *v;
     size_t i;
     double p[4] = {0, 50, 99, 100}, out[4], bad = 101;
+    sv_volume_summary sm;
     CHECK_EQ_INT(sv_volume_create(d, SV_DT_INT16, &v), SV_OK);
     if (!v) return;
     for (i = 0; i < 1000; i++) ((int16_t *)v->data)[i] = (int16_t)(i - 300); /* -300..699 */
     v->scl_slope = 2;
     v->scl_inter = 1;
-    CHECK_EQ_INT(sv_volume_percentiles(v, p, 4, out), SV_OK);
+    CHECK_EQ_INT(sv_volume_summarize(v, p, 4, out, &sm), SV_OK);
     CHECK_NEAR(out[0], -599, 0);
     CHECK_NEAR(out[1], 199 * 2 + 1, 0); /* sample 499.5 of 1000 -> raw 199 */
     CHECK_NEAR(out[3], 699 * 2 + 1, 0);
     CHECK(out[2] <= out[3] && out[2] > out[1]);
+    CHECK_NEAR(sm.min, -599, 0);
+    CHECK_NEAR(sm.max, 1399, 0);
+    CHECK_NEAR(sm.mean, 199.5 * 2 + 1, 1e-9);
+    {
+        uint32_t total = 0;
+        int b;
+        for (b = 0; b < SV_SUMMARY_BINS; b++) total += sm.hist[b];
+        CHECK_EQ_INT(total, 1000);
+        CHECK_EQ_INT(sm.hist[0], 4); /* 256 bins over 2000 units: ~7.8 per bin, 4 raw values (step 2) */
+    }
     v->scl_slope = -1; /* reversed: percentile 0 is the largest raw value's image */
     v->scl_inter = 0;
-    CHECK_EQ_INT(sv_volume_percentiles(v, p, 4, out), SV_OK);
+    CHECK_EQ_INT(sv_volume_summarize(v, p, 4, out, &sm), SV_OK);
     CHECK_NEAR(out[0], -699, 0);
     CHECK_NEAR(out[3], 300, 0);
-    CHECK_EQ_INT(sv_volume_percentiles(v, &bad, 1, out), SV_EINVAL);
+    CHECK_EQ_INT(sv_volume_summarize(v, &bad, 1, out, &sm), SV_EINVAL);
     sv_volume_free(v);
 }
 
@@ -164,13 +175,17 @@ static void percentiles_of_floats_within_a_bin(void)
     sv_volume *v;
     size_t i;
     double p[2] = {1, 99}, out[2];
+    sv_volume_summary sm;
     CHECK_EQ_INT(sv_volume_create(d, SV_DT_FLOAT32, &v), SV_OK);
     if (!v) return;
     for (i = 0; i < v->nvox; i++) ((float *)v->data)[i] = (float)i / (float)v->nvox; /* uniform 0..1 */
-    CHECK_EQ_INT(sv_volume_percentiles(v, p, 2, out), SV_OK);
+    CHECK_EQ_INT(sv_volume_summarize(v, p, 2, out, &sm), SV_OK);
     /* sample floor(p/100 * (n-1)) of the sorted values, within one bin (1/65536) */
     CHECK_NEAR(out[0], floor(0.01 * (double)(v->nvox - 1)) / (double)v->nvox, 2e-5);
     CHECK_NEAR(out[1], floor(0.99 * (double)(v->nvox - 1)) / (double)v->nvox, 2e-5);
+    CHECK_NEAR(sm.min, 0, 0);
+    CHECK_NEAR(sm.max, (double)(float)((double)(v->nvox - 1) / (double)v->nvox), 1e-7);
+    CHECK_NEAR(sm.mean, 0.5 * (double)(v->nvox - 1) / (double)v->nvox, 1e-6);
     sv_volume_free(v);
 }
 
@@ -200,26 +215,33 @@ static void labels_for_checks_the_grid(void)
     sv_volume_free(other);
 }
 
-static void histogram_bins_and_clamps(void)
+static void summary_of_uint8_and_empty_float(void)
 {
-    int32_t d[3] = {10, 10, 1};
+    int32_t d[3] = {7, 5, 3};
     sv_volume *v;
-    uint32_t c[4];
     size_t i;
-    sv_volume_create(d, SV_DT_INT16, &v);
-    for (i = 0; i < 100; i++) ((int16_t *)v->data)[i] = (int16_t)i; /* 0..99 */
-    CHECK_EQ_INT(sv_volume_histogram(v, 0, 80, 4, c), SV_OK);
-    CHECK_EQ_INT(c[0], 20);
-    CHECK_EQ_INT(c[1], 20);
-    CHECK_EQ_INT(c[3], 40); /* 60..99: 80..99 clamp into the last bin */
-    CHECK_EQ_INT(sv_volume_histogram(v, 5, 5, 4, c), SV_EINVAL);
+    double p = 50, out;
+    sv_volume_summary sm;
+    sv_volume_create(d, SV_DT_UINT8, &v);
+    for (i = 0; i < v->nvox; i++) ((uint8_t *)v->data)[i] = (uint8_t)(i < 100 ? 10 : 250);
+    CHECK_EQ_INT(sv_volume_summarize(v, &p, 1, &out, &sm), SV_OK);
+    CHECK_NEAR(sm.min, 10, 0);
+    CHECK_NEAR(sm.max, 250, 0);
+    CHECK_NEAR(out, 10, 0);
+    CHECK_EQ_INT(sm.hist[0], 100);
+    CHECK_EQ_INT(sm.hist[255], 5);
+    sv_volume_free(v);
+    sv_volume_create(d, SV_DT_FLOAT32, &v);
+    for (i = 0; i < v->nvox; i++) ((float *)v->data)[i] = (float)(0.0 / 0.0); /* all NaN */
+    CHECK_EQ_INT(sv_volume_summarize(v, &p, 1, &out, &sm), SV_OK);
+    CHECK_NEAR(out, 0, 0);
     sv_volume_free(v);
 }
 
 void suite_volume(void)
 {
     RUN(labels_for_checks_the_grid);
-    RUN(histogram_bins_and_clamps);
+    RUN(summary_of_uint8_and_empty_float);
     RUN(percentiles_exact_for_integers);
     RUN(percentiles_of_floats_within_a_bin);
     RUN(create_odd_dims_zero_filled);

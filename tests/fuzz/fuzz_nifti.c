@@ -22,8 +22,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (v->nvox <= (1u << 22)) {
         sv_volume_stats st;
         double p[2] = {1, 99}, q[2];
+        sv_volume_summary sum;
         sv_volume_stats_compute(v, &st);
-        sv_volume_percentiles(v, p, 2, q);
+        sv_volume_summarize(v, p, 2, q, &sum);
         if (sv_nifti_write(v, 1, &out, &len) == SV_OK) {
             if (sv_nifti_read(out, len, &w) != SV_OK) __builtin_trap(); /* our own output must read */
             if (w->nvox != v->nvox || memcmp(w->data, v->data, v->nvox * sv_dtype_size(v->dtype)) != 0)

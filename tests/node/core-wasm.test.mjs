@@ -54,18 +54,22 @@ for (const file of niftiFiles()) {
   });
 }
 
-test('percentiles in wasm: ordered and inside the range', () => {
-  const file = niftiFiles().find((f) => f.endsWith('norm_crop.nii.gz'));
-  const h = core.openNifti(read(file));
-  try {
-    const [p0, p1, p50, p99, p100] = core.percentiles(h, [0, 1, 50, 99, 100]);
-    const { stats } = core.info(h, true);
-    assert.equal(p0, stats.min);
-    assert.equal(p100, stats.max);
-    assert.ok(p1 <= p50 && p50 <= p99);
-    assert.throws(() => core.percentiles(h, [101]), (e) => e.code === 'SV_EINVAL');
-  } finally {
-    core.freeVolume(h);
+test('summary in wasm: min, max and mean agree with the exact stats; percentiles ordered', () => {
+  for (const name of ['norm_crop.nii.gz', 'example_mr_sm.nii.gz', 'niivue_hippo.nii.gz', 'niivue_shear.nii.gz']) {
+    const h = core.openNifti(read(niftiFiles().find((f) => f.endsWith(name))));
+    try {
+      const s = core.summarize(h, [0, 1, 50, 99, 100]);
+      const { stats, dims } = core.info(h, true);
+      assert.equal(s.min, stats.min, name);
+      assert.equal(s.max, stats.max, name);
+      assert.ok(Math.abs(s.mean - stats.mean) <= 1e-6 * Math.max(1, Math.abs(stats.max - stats.min)), `${name} mean ${s.mean} vs ${stats.mean}`);
+      const [p0, p1, p50, p99, p100] = s.percentiles;
+      assert.ok(p0 <= p1 && p1 <= p50 && p50 <= p99 && p99 <= p100, name);
+      assert.equal(s.hist.reduce((a, b) => a + b, 0), dims[0] * dims[1] * dims[2], name);
+      assert.throws(() => core.summarize(h, [101]), (e) => e.code === 'SV_EINVAL');
+    } finally {
+      core.freeVolume(h);
+    }
   }
 });
 

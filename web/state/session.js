@@ -72,12 +72,8 @@ export class Session {
   async openImage(bytes, name, onProgress) {
     const r = await this.bridge.call('openVolume', { bytes: bytes.buffer, name }, { transfer: [bytes.buffer], onProgress });
     const { info } = r;
-    const lo = info.stats.min;
-    const hi = info.stats.max > lo ? info.stats.max : lo + 1;
     let layer;
-    let counts;
     try {
-      counts = await this.bridge.call('histogram', { handle: r.handle, lo, hi, nbins: 256 });
       layer = await this.bridge.call('createLayer', { image: r.handle });
     } catch (e) {
       this.bridge.call('closeVolume', { handle: r.handle }).catch(() => {});
@@ -86,7 +82,7 @@ export class Session {
     // from here on nothing can fail: swap the old session out
     const old = this.volume;
     const oldLayers = this.layers;
-    this.volume = { name, handle: r.handle, info, data: voxelArray(r.data, info.datatype), percentiles: r.percentiles, histogram: { lo, hi, counts } };
+    this.volume = { name, handle: r.handle, info, data: voxelArray(r.data, info.datatype), percentiles: r.percentiles, histogram: r.histogram };
     const nvox = info.dims[0] * info.dims[1] * info.dims[2];
     this.layers = [{ id: layer.layer, name: 'Labels', data: new Uint8Array(nvox), visible: true, opacity: 1 }];
     this.activeLayer = 0;

@@ -18,8 +18,10 @@ export class HistogramView {
     const dpr = window.devicePixelRatio || 1;
     const w = c.clientWidth || 240;
     const h = c.clientHeight || 70;
-    c.width = Math.round(w * dpr);
-    c.height = Math.round(h * dpr);
+    if (c.width !== Math.round(w * dpr) || c.height !== Math.round(h * dpr)) {
+      c.width = Math.round(w * dpr); // reallocates the canvas: only on a size change
+      c.height = Math.round(h * dpr);
+    }
     const ctx = this.ctx;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, w, h);

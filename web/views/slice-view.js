@@ -122,10 +122,15 @@ export class SliceView {
     this.rect = { left: (box.width - w) / 2 + this.pan[0], top: (box.height - h) / 2 + this.pan[1], width: w, height: h, pxPerMm: s };
     Object.assign(this.canvas.style, { width: `${w}px`, height: `${h}px`, left: `${this.rect.left}px`, top: `${this.rect.top}px` });
     const dpr = window.devicePixelRatio || 1;
-    this.overlay.width = Math.max(1, Math.round(box.width * dpr));
-    this.overlay.height = Math.max(1, Math.round(box.height * dpr));
-    this.overlay.style.width = `${box.width}px`;
-    this.overlay.style.height = `${box.height}px`;
+    const ow = Math.max(1, Math.round(box.width * dpr));
+    const oh = Math.max(1, Math.round(box.height * dpr));
+    if (this.overlay.width !== ow || this.overlay.height !== oh) {
+      // resizing a canvas reallocates it: only when the panel really changed size
+      this.overlay.width = ow;
+      this.overlay.height = oh;
+      this.overlay.style.width = `${box.width}px`;
+      this.overlay.style.height = `${box.height}px`;
+    }
   }
 
   /** Continuous voxel coordinates under a panel point, on this view's slice. @param {number} x @param {number} y */

@@ -119,22 +119,34 @@
     }
 
     /**
-     * Percentiles of the scaled values.
-     * @param {number} v handle @param {number[]} pcts each 0..100 @returns {number[]}
+     * Min, max, mean, a 256-bin histogram over [min, max] and percentiles of the
+     * scaled values, from one pass (see sv_volume_summarize).
+     * @param {number} v handle @param {number[]} pcts each 0..100
+     * @returns {{min: number, max: number, mean: number, hist: Uint32Array, percentiles: number[]}}
      */
-    percentiles(v, pcts) {
+    summarize(v, pcts) {
       const M = this.M;
-      const bytes = 8 * pcts.length;
-      const pin = M._svw_malloc(bytes) >>> 0;
-      const pout = M._svw_malloc(bytes) >>> 0;
+      const n = pcts.length;
+      const size = M._svw_summary_bytes();
+      const pin = M._svw_malloc(8 * n) >>> 0;
+      const pout = M._svw_malloc(8 * n) >>> 0;
+      const sum = M._svw_malloc(size) >>> 0;
       try {
-        if (!pin || !pout) throw new CoreError('SV_ENOMEM', 'out of memory');
+        if (!pin || !pout || !sum) throw new CoreError('SV_ENOMEM', 'out of memory');
         M.HEAPF64.set(pcts, pin / 8);
-        if (M._svw_volume_percentiles(v, pin, pcts.length, pout) !== 0) throw this.lastError();
-        return Array.from(M.HEAPF64.subarray(pout / 8, pout / 8 + pcts.length));
+        if (M._svw_volume_summarize(v, pin, n, pout, sum) !== 0) throw this.lastError();
+        const f = M.HEAPF64.subarray(sum / 8, sum / 8 + 3);
+        return {
+          min: f[0],
+          max: f[1],
+          mean: f[2],
+          hist: new Uint32Array(M.HEAPU8.slice(sum + 24, sum + size).buffer),
+          percentiles: Array.from(M.HEAPF64.subarray(pout / 8, pout / 8 + n)),
+        };
       } finally {
         M._sv_free(pin);
         M._sv_free(pout);
+        M._sv_free(sum);
       }
     }
 
@@ -204,23 +216,6 @@
         }
       } finally {
         M._sv_free(src);
-      }
-    }
-
-    /**
-     * Histogram of the scaled values.
-     * @param {number} v @param {number} lo @param {number} hi @param {number} nbins
-     * @returns {Uint32Array}
-     */
-    histogram(v, lo, hi, nbins) {
-      const M = this.M;
-      const p = M._svw_malloc(4 * nbins) >>> 0;
-      if (!p) throw new CoreError('SV_ENOMEM', 'out of memory');
-      try {
-        if (M._svw_volume_histogram(v, lo, hi, nbins, p) !== 0) throw this.lastError();
-        return new Uint32Array(M.HEAPU8.slice(p, p + 4 * nbins).buffer);
-      } finally {
-        M._sv_free(p);
       }
     }
 

@@ -32,15 +32,27 @@ function core() {
 
 /** @type {Record<string, (args: any, progress: Progress) => Promise<{result: any, transfer?: Transferable[]}>>} */
 const ops = {
-  /** Parse a NIfTI file; return its handle, description, window and a copy of the voxels. */
+  /** Start the core (compile the wasm) before it is first needed. */
+  async ping() {
+    await core();
+    return { result: null };
+  },
+
+  /**
+   * Parse a NIfTI file; return its handle, description, robust percentiles, a
+   * 256-bin histogram over [min, max] and a copy of the voxels.
+   */
   async openVolume({ bytes }, progress) {
     const c = await core();
     const v = c.openNifti(new Uint8Array(bytes), { onProgress: (f) => progress('parse', f) });
     try {
-      const info = c.info(v, true);
-      const [p01, p99, p995, p005] = c.percentiles(v, [1, 99, 99.5, 0.5]);
+      const info = c.info(v, false);
+      const s = c.summarize(v, [0.5, 1, 99, 99.5]);
+      const [p005, p01, p99, p995] = s.percentiles;
+      info.stats = { min: s.min, max: s.max, mean: s.mean };
       const data = c.volumeData(v);
-      return { result: { handle: v, info, percentiles: { p005, p01, p99, p995 }, data }, transfer: [data] };
+      const histogram = { lo: s.min, hi: s.max > s.min ? s.max : s.min + 1, counts: s.hist };
+      return { result: { handle: v, info, percentiles: { p005, p01, p99, p995 }, histogram, data }, transfer: [data, s.hist.buffer] };
     } catch (e) {
       c.freeVolume(v);
       throw e;
@@ -64,13 +76,6 @@ const ops = {
     const c = await core();
     c.freeVolume(handle);
     return { result: null };
-  },
-
-  /** Histogram of the scaled values in nbins over [lo, hi]. */
-  async histogram({ handle, lo, hi, nbins }) {
-    const c = await core();
-    const counts = c.histogram(handle, lo, hi, nbins);
-    return { result: counts, transfer: [counts.buffer] };
   },
 
   // --- label layers and edits: each answer carries the changed box's voxels,

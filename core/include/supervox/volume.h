@@ -120,17 +120,21 @@ typedef struct sv_volume_stats {
 } sv_volume_stats;
 void sv_volume_stats_compute(const sv_volume *v, sv_volume_stats *out);
 
-/* Percentiles of the scaled values: for each pcts[i] in 0..100, out[i] is the
- * value below which that share of voxels lies. Integer types with a range of
- * at most 65536 values are exact; otherwise a 65536-bin histogram between min
- * and max is used (error below range/65536). NaNs are ignored.
- * Returns SV_OK, SV_EINVAL (a percentile outside 0..100), SV_ENOMEM. */
-sv_status sv_volume_percentiles(const sv_volume *v, const double *pcts, int n, double *out);
+/* What the viewer needs to know of the intensities, from one pass. */
+#define SV_SUMMARY_BINS 256
+typedef struct sv_volume_summary {
+    double min, max, mean;               /* scaled values */
+    uint32_t hist[SV_SUMMARY_BINS];      /* counts in equal bins over [min, max] (saturating) */
+} sv_volume_summary;
 
-/* Counts of scaled values in nbins equal bins over [lo, hi] (values outside
- * are counted in the first or last bin; NaNs are skipped). counts: nbins
- * caller-owned uint32 (saturating). Returns SV_OK or SV_EINVAL. */
-sv_status sv_volume_histogram(const sv_volume *v, double lo, double hi, int nbins, uint32_t *counts);
+/* Summarise the scaled values (NaNs ignored): min, max, mean, a 256-bin
+ * histogram, and for each pcts[i] in 0..100 the value pct_out[i] below which
+ * that share of voxels lies. 8- and 16-bit data (and 32-bit integers with a
+ * range under 65536) are exact and take one pass of one increment per voxel;
+ * other data use 65536 bins between min and max (error < range/65536).
+ * MEMORY: 512 KB of scratch. Returns SV_OK, SV_EINVAL (a percentile outside
+ * 0..100), SV_ENOMEM. */
+sv_status sv_volume_summarize(const sv_volume *v, const double *pcts, int npcts, double *pct_out, sv_volume_summary *out);
 
 /* 1 if a and b share a grid: equal dims and voxel-to-world matrices equal to
  * within tol_mm on every element (so a label map lines up with its image). */

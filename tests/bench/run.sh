@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# run.sh — `make bench`: Supervox side by side with the reference tools, as ratios.
+# Timings are medians on this machine; ratios matter more than absolute numbers.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+OUT=tests/out/bench
+mkdir -p "$OUT"
+DATA=${SHARED:-../shared}/data
+[ -f "$OUT/brain256.nii.gz" ] || /usr/bin/python3 tests/bench/make_volumes.py "$DATA/brain/norm_crop.nii.gz" "$OUT" >/dev/null
+cc -std=c99 -O2 -Icore/include tests/bench/bench_read.c build/libsupervox.a -lz -lpng -lm -o build/bench_read
+
+{
+echo "## Reading NIfTI (.nii.gz), median time to voxels in memory"
+echo
+echo "| volume | Supervox native | Supervox wasm (Node) | nibabel | nibabel / wasm |"
+echo "|---|---|---|---|---|"
+for v in "$DATA/brain/norm_crop.nii.gz" "$OUT/brain256.nii.gz" "$OUT/brain256_int16.nii.gz"; do
+  n=$(build/bench_read "$v"); w=$(node tests/bench/read-wasm.mjs "$v"); p=$(/usr/bin/python3 tests/bench/read-nibabel.py "$v")
+  awk -v f="$(basename "$v")" -v n="$n" -v w="$w" -v p="$p" 'BEGIN { printf "| %s | %.1f ms | %.1f ms | %.1f ms | %.2fx |\n", f, n*1000, w*1000, p*1000, p/w }'
+done
+echo
+echo "## Slicer in Chromium, 256^3 uint8 (brain256.nii.gz)"
+echo
+node tests/bench/slicer-bench.mjs "$PWD/$OUT/brain256.nii.gz" | /usr/bin/python3 tests/bench/slicer_table.py
+} | tee "$OUT/results.md"
