@@ -395,7 +395,8 @@ $('redo').addEventListener('click', redo);
 
 window.addEventListener('keydown', (e) => {
   const t = /** @type {HTMLElement} */ (e.target);
-  if (t && (t.tagName === 'INPUT' && /** @type {HTMLInputElement} */ (t).type === 'text')) return;
+  // text fields, sliders and menus handle their own keys (a slider's arrows must not move two slices)
+  if (t && t.tagName === 'INPUT' && !['checkbox', 'radio'].includes(/** @type {HTMLInputElement} */ (t).type)) return;
   if (t && t.tagName === 'SELECT') return;
   const view = focused || views.axial;
   const ctrl = e.ctrlKey || e.metaKey;

@@ -335,6 +335,29 @@ print(a.shape == b.shape, np.allclose(a.affine, b.affine, atol=1e-4), int(a.head
   assert.equal(out.trim(), 'True True 1002 uint8 True');
 });
 
+test('overlay opacity and layer visibility change what is drawn', async () => {
+  // the aseg layer is on top; a voxel of white matter in the axial view
+  const p0 = await pixel('axial', 40, 120);
+  await page.$eval('#overlay-opacity', (el) => {
+    el.value = '0';
+    el.dispatchEvent(new Event('input'));
+  });
+  await settle();
+  const p1 = await pixel('axial', 40, 120);
+  assert.ok(Math.abs(p1[0] - p1[1]) < 3 && Math.abs(p1[1] - p1[2]) < 3, `opacity 0 shows the grey image: ${p1}`);
+  await page.$eval('#overlay-opacity', (el) => {
+    el.value = '0.6';
+    el.dispatchEvent(new Event('input'));
+  });
+  await page.uncheck('.layer-row:nth-child(2) input[type=checkbox]');
+  await settle();
+  const p2 = await pixel('axial', 40, 120);
+  assert.deepEqual(p2, p1, 'hiding the layer shows the image under it');
+  await page.check('.layer-row:nth-child(2) input[type=checkbox]');
+  await settle();
+  assert.deepEqual(await pixel('axial', 40, 120), p0);
+});
+
 test('neurological convention swaps left and right', async () => {
   await page.selectOption('#convention', 'neurological');
   await settle();
@@ -360,4 +383,40 @@ test('?src= opens another volume (the MR, stored LPS) upright', async () => {
   assert.deepEqual(errs, []);
   await p2.close();
   unlinkSync(path.join(ROOT, 'web', rel));
+});
+
+test('drag and drop opens a file, with a progress bar, and anisotropic voxels keep their aspect', async () => {
+  // niivue_shear: 306 x 422 x 54 voxels of 0.48 x 0.48 x 2.37 mm
+  const bytes = readFileSync(path.join(DATA, 'nifti_edge/niivue_shear.nii.gz'));
+  await page.evaluate(() => {
+    window.__progressSeen = false;
+    new MutationObserver(() => {
+      if (!document.getElementById('progress').hidden) window.__progressSeen = true;
+    }).observe(document.getElementById('progress'), { attributes: true });
+  });
+  await page.evaluate((b64) => {
+    const bin = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const dt = new DataTransfer();
+    dt.items.add(new File([bin], 'niivue_shear.nii.gz'));
+    for (const type of ['dragenter', 'dragover', 'drop']) window.dispatchEvent(new DragEvent(type, { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, bytes.toString('base64'));
+  await page.waitForFunction(() => window.supervox.session.volume.name === 'niivue_shear.nii.gz');
+  await settle();
+  assert.ok(await page.evaluate(() => window.__progressSeen), 'the progress bar was shown');
+  assert.equal(await page.$eval('#drop', (e) => e.hidden), true);
+  const g = await page.evaluate(() => {
+    const v = window.supervox.views.coronal;
+    const r = v.canvas.getBoundingClientRect();
+    return { w: r.width, h: r.height, mmW: v.geometry.h.n * v.geometry.h.mm, mmH: v.geometry.v.n * v.geometry.v.mm, px: [v.canvas.width, v.canvas.height] };
+  });
+  // on screen, width/height equals the physical extent's ratio, not the voxel count's
+  assert.ok(Math.abs(g.w / g.h - g.mmW / g.mmH) < 0.01, `aspect ${g.w / g.h} vs ${g.mmW / g.mmH}`);
+  assert.ok(Math.abs(g.px[0] / g.px[1] - g.mmW / g.mmH) > 0.5, 'the voxel grid alone would give another aspect');
+  await shot('slicer-anisotropic');
+  // the slider's own arrow keys move one slice, not two
+  const before = (await state()).slices.axial;
+  await page.focus('#view-axial .slice-slider');
+  await page.keyboard.press('ArrowUp');
+  await settle();
+  assert.equal((await state()).slices.axial, before + 1);
 });
