@@ -547,18 +547,20 @@ size_t sv_volume_info_json(const sv_volume *v, const sv_volume_stats *stats, cha
     jput(&b, ", \"nifti_version\": %d, \"big_endian\": %s, \"gzipped\": %s", v->meta.nifti_version,
          v->meta.byte_swapped ? "true" : "false", v->meta.gzipped ? "true" : "false");
     if (stats) {
-        jput(&b, ", \"stats\": {\"min\": ");
-        jnum(&b, stats->min);
-        jput(&b, ", \"max\": ");
-        jnum(&b, stats->max);
-        jput(&b, ", \"mean\": ");
-        jnum(&b, stats->mean);
-        jput(&b, ", \"sum\": ");
-        jnum(&b, stats->sum);
-        jput(&b, ", \"sumsq\": ");
-        jnum(&b, stats->sumsq);
-        jput(&b, ", \"wsum\": ");
-        jnum(&b, stats->wsum);
+        const char *names[6] = {"min", "max", "mean", "sum", "sumsq", "wsum"};
+        double vals[6];
+        int k;
+        vals[0] = stats->min;
+        vals[1] = stats->max;
+        vals[2] = stats->mean;
+        vals[3] = stats->sum;
+        vals[4] = stats->sumsq;
+        vals[5] = stats->wsum;
+        jput(&b, ", \"stats\": {");
+        for (k = 0; k < 6; k++) {
+            jput(&b, "%s\"%s\": ", k ? ", " : "", names[k]);
+            jnum(&b, vals[k]);
+        }
         jput(&b, "}");
     }
     jput(&b, "}");

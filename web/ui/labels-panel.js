@@ -5,6 +5,31 @@
 import { fromHex, hex, makeLabel } from '../state/labels.js';
 
 /**
+ * An <input> with its accessible name, a tooltip and a handler.
+ * @param {string} type @param {string} label @param {string} title
+ * @param {(el: HTMLInputElement) => void} onChange fired on 'input' for ranges and colours, else 'change'
+ */
+function field(type, label, title, onChange) {
+  const el = document.createElement('input');
+  el.type = type;
+  el.title = title;
+  el.setAttribute('aria-label', label);
+  el.addEventListener(type === 'range' || type === 'color' ? 'input' : 'change', () => onChange(el));
+  return el;
+}
+
+/** A small icon button. @param {string} text @param {string} label @param {string} title @param {() => void} onClick */
+function iconButton(text, label, title, onClick) {
+  const b = document.createElement('button');
+  b.textContent = text;
+  b.className = 'icon';
+  b.title = title;
+  b.setAttribute('aria-label', label);
+  b.addEventListener('click', onClick);
+  return b;
+}
+
+/**
  * @param {object} p
  * @param {HTMLElement} p.labelList
  * @param {HTMLElement} p.layerList
@@ -23,55 +48,32 @@ export function bindLabelsPanel({ labelList, layerList, session, exportLayer, er
       key.className = 'key';
       key.textContent = i < 9 ? String(i + 1) : '';
       key.title = i < 9 ? `Key ${i + 1} makes this label active` : '';
-      const vis = document.createElement('input');
-      vis.type = 'checkbox';
+      const vis = field('checkbox', `Show ${l.name}`, 'Show or hide this label', (el) => {
+        l.visible = el.checked;
+        session.labelsChanged();
+      });
       vis.checked = l.visible;
-      vis.title = 'Show or hide this label';
-      vis.setAttribute('aria-label', `Show ${l.name}`);
-      vis.addEventListener('change', () => {
-        l.visible = vis.checked;
+      const color = field('color', `Colour of ${l.name}`, 'Colour', (el) => {
+        l.color = fromHex(el.value);
         session.labelsChanged();
       });
-      const color = document.createElement('input');
-      color.type = 'color';
       color.value = hex(l.color);
-      color.title = 'Colour';
-      color.setAttribute('aria-label', `Colour of ${l.name}`);
-      color.addEventListener('input', () => {
-        l.color = fromHex(color.value);
-        session.labelsChanged();
-      });
       const value = document.createElement('span');
       value.className = 'value';
       value.textContent = String(l.value);
-      const name = document.createElement('input');
-      name.type = 'text';
+      const name = field('text', `Name of label ${l.value}`, 'Name', (el) => {
+        l.name = el.value.trim() || `Label ${l.value}`;
+        session.labelsChanged();
+      });
       name.className = 'name';
       name.value = l.name;
-      name.setAttribute('aria-label', `Name of label ${l.value}`);
-      name.addEventListener('change', () => {
-        l.name = name.value.trim() || `Label ${l.value}`;
+      const opacity = field('range', `Opacity of ${l.name}`, 'Opacity', (el) => {
+        l.opacity = Number(el.value);
         session.labelsChanged();
       });
-      const opacity = document.createElement('input');
-      opacity.type = 'range';
-      opacity.min = '0';
-      opacity.max = '1';
-      opacity.step = '0.05';
+      Object.assign(opacity, { min: '0', max: '1', step: '0.05', className: 'opacity' });
       opacity.value = String(l.opacity);
-      opacity.className = 'opacity';
-      opacity.title = 'Opacity';
-      opacity.setAttribute('aria-label', `Opacity of ${l.name}`);
-      opacity.addEventListener('input', () => {
-        l.opacity = Number(opacity.value);
-        session.labelsChanged();
-      });
-      const del = document.createElement('button');
-      del.textContent = '×';
-      del.className = 'icon';
-      del.title = 'Remove this label from the table (painted voxels keep their value)';
-      del.setAttribute('aria-label', `Delete ${l.name}`);
-      del.addEventListener('click', () => {
+      const del = iconButton('×', `Delete ${l.name}`, 'Remove this label from the table (painted voxels keep their value)', () => {
         session.labels.splice(i, 1);
         if (session.activeLabel === l.value) session.activeLabel = session.labels[0]?.value ?? 1;
         session.labelsChanged();
@@ -92,46 +94,25 @@ export function bindLabelsPanel({ labelList, layerList, session, exportLayer, er
     session.layers.forEach((layer, i) => {
       const row = document.createElement('li');
       row.className = 'layer-row' + (i === session.activeLayer ? ' active' : '');
-      const radio = document.createElement('input');
-      radio.type = 'radio';
-      radio.name = 'active-layer';
-      radio.checked = i === session.activeLayer;
-      radio.title = 'Edit this layer';
-      radio.setAttribute('aria-label', `Edit ${layer.name}`);
-      radio.addEventListener('change', () => {
+      const radio = field('radio', `Edit ${layer.name}`, 'Edit this layer', () => {
         session.activeLayer = i;
         session.emit('layers');
       });
-      const vis = document.createElement('input');
-      vis.type = 'checkbox';
-      vis.checked = layer.visible;
-      vis.title = 'Show or hide this layer';
-      vis.setAttribute('aria-label', `Show ${layer.name}`);
-      vis.addEventListener('change', () => {
-        layer.visible = vis.checked;
+      radio.name = 'active-layer';
+      radio.checked = i === session.activeLayer;
+      const vis = field('checkbox', `Show ${layer.name}`, 'Show or hide this layer', (el) => {
+        layer.visible = el.checked;
         session.emit('layers');
       });
-      const name = document.createElement('input');
-      name.type = 'text';
+      vis.checked = layer.visible;
+      const name = field('text', `Name of layer ${i + 1}`, 'Name', (el) => {
+        layer.name = el.value.trim() || `Layer ${i + 1}`;
+      });
       name.className = 'name';
       name.value = layer.name;
-      name.setAttribute('aria-label', `Name of layer ${i + 1}`);
-      name.addEventListener('change', () => {
-        layer.name = name.value.trim() || `Layer ${i + 1}`;
-      });
-      const exp = document.createElement('button');
-      exp.textContent = '⤓';
-      exp.className = 'icon';
-      exp.title = 'Download this layer as NIfTI (.nii.gz)';
-      exp.setAttribute('aria-label', `Export ${layer.name}`);
-      exp.addEventListener('click', () => exportLayer(i));
-      const del = document.createElement('button');
-      del.textContent = '×';
-      del.className = 'icon';
-      del.title = 'Delete this layer';
+      const exp = iconButton('⤓', `Export ${layer.name}`, 'Download this layer as NIfTI (.nii.gz)', () => exportLayer(i));
+      const del = iconButton('×', `Delete ${layer.name}`, 'Delete this layer', () => session.deleteLayer(i).catch((e) => error(e.message)));
       del.disabled = session.layers.length === 1;
-      del.setAttribute('aria-label', `Delete ${layer.name}`);
-      del.addEventListener('click', () => session.deleteLayer(i).catch((e) => error(e.message)));
       row.append(radio, vis, name, exp, del);
       layerList.appendChild(row);
     });
