@@ -51,6 +51,7 @@ void suite_nifti(void);
 void suite_png(void);
 void suite_history(void);
 void suite_brush(void);
+void suite_supervoxels(void);
 
 /* helpers */
 unsigned char *sv_test_read_file(const char *path, size_t *len); /* malloc'ed, NULL if missing */

@@ -184,6 +184,33 @@ def test_labels_refused():
         raise AssertionError(f"unexpected: {err!r}, output exists: {os.path.exists(dst)}")
 
 
+def test_supervoxels_cli():
+    src_path = os.path.join(DATA, "mr", "example_mr_sm.nii.gz")
+    dst = os.path.join(OUT, "sv.nii.gz")
+    code, out, err = run_cli("supervoxels", src_path, "-o", dst, "--count", "400", "--threshold", "20")
+    if code != 0:
+        raise AssertionError(err.strip())
+    src, img = nib.load(src_path), nib.load(dst)
+    lab = np.asanyarray(img.dataobj)
+    if lab.shape != src.shape or img.get_data_dtype() != np.uint32:
+        raise AssertionError(f"shape {lab.shape} dtype {img.get_data_dtype()}")
+    if not np.allclose(img.affine, src.affine, atol=1e-5):
+        raise AssertionError("affine differs from the input's")
+    ids = np.unique(lab)
+    n = int(ids.max())
+    sizes = np.bincount(lab.ravel())[1:]
+    # specks of a few voxels above the threshold, cut off from the rest, are supervoxels of their own
+    grown = int((sizes > 8).sum())
+    if not (320 <= grown <= 480) or len(ids) != n + 1:
+        raise AssertionError(f"{grown} supervoxels over 8 voxels ({n} in all), ids present: {len(ids)}")
+    data = np.asanyarray(src.dataobj)
+    if not ((lab == 0) == (data < 20)).all():
+        raise AssertionError("background is not exactly the voxels below the threshold")
+    nifti_tool_ok(dst)
+    code, out, err = run_cli("supervoxels", src_path, "-o", dst, "--compactness", "-1")
+    assert_one_line_error(code, out, err, src_path)
+
+
 # --- damaged files ---------------------------------------------------------
 
 def good_bytes():
@@ -255,6 +282,7 @@ def main():
     check("label map .nii.gz: uint8, intent label, source geometry", test_labels, ".nii.gz")
     check("label map .nii: uint8, intent label, source geometry", test_labels, ".nii")
     check("non-label values refused for a label map", test_labels_refused)
+    check("supervoxels CLI: uint32 map on the input grid, background exact, nibabel reads it", test_supervoxels_cli)
     for name, data in damaged_cases().items():
         check(f"damaged {name}: one-line error, existing output untouched", test_damaged, name, data)
     check("missing file: one-line error", test_missing_file)

@@ -1,0 +1,244 @@
+/* test_supervoxels.c — SNIC supervoxels and the index, on phantoms. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "supervox/supervoxels.h"
+
+/* A piecewise-constant phantom: four boxes of distinct intensity and a ball. */
+static sv_volume *phantom(int32_t nx, int32_t ny, int32_t nz)
+{
+    int32_t d[3];
+    sv_volume *v;
+    int32_t i, j, k;
+    d[0] = nx;
+    d[1] = ny;
+    d[2] = nz;
+    sv_volume_create(d, SV_DT_INT16, &v);
+    for (k = 0; k < nz; k++)
+        for (j = 0; j < ny; j++)
+            for (i = 0; i < nx; i++) {
+                double dx = i - nx * 0.6, dy = j - ny * 0.4, dz = k - nz * 0.5;
+                int16_t val = (int16_t)((i < nx / 2 ? 100 : 400) + (j < ny / 3 ? 0 : 800));
+                if (dx * dx + dy * dy + dz * dz < (nx / 5.0) * (nx / 5.0)) val = 1500;
+                ((int16_t *)v->data)[i + nx * (j + ny * k)] = val;
+            }
+    return v;
+}
+
+static int connected(const uint32_t *lab, const int32_t *d, uint32_t id, size_t first, size_t size, uint32_t *queue, uint8_t *seen)
+{
+    size_t head = 0, tail = 0, reached = 0;
+    size_t nxy = (size_t)d[0] * d[1];
+    queue[tail++] = (uint32_t)first;
+    seen[first] = 1;
+    while (head < tail) {
+        size_t idx = queue[head++];
+        int32_t p[3];
+        int nb;
+        reached++;
+        p[0] = (int32_t)(idx % (size_t)d[0]);
+        p[1] = (int32_t)((idx / (size_t)d[0]) % (size_t)d[1]);
+        p[2] = (int32_t)(idx / nxy);
+        for (nb = 0; nb < 6; nb++) {
+            int32_t q[3];
+            size_t n;
+            q[0] = p[0]; q[1] = p[1]; q[2] = p[2];
+            q[nb / 2] += (nb & 1) ? 1 : -1;
+            if (q[0] < 0 || q[1] < 0 || q[2] < 0 || q[0] >= d[0] || q[1] >= d[1] || q[2] >= d[2]) continue;
+            n = (size_t)q[0] + (size_t)d[0] * ((size_t)q[1] + (size_t)d[1] * q[2]);
+            if (lab[n] == id && !seen[n]) {
+                seen[n] = 1;
+                queue[tail++] = (uint32_t)n;
+            }
+        }
+    }
+    return reached == size;
+}
+
+static void edges_respected_connected_counted(void)
+{
+    sv_volume *v = phantom(60, 54, 40);
+    sv_sv_params p;
+    uint32_t *lab, count, s;
+    sv_sv_index *ix;
+    uint32_t *queue;
+    uint8_t *seen;
+    int straddle = 0, disconnected = 0;
+    sv_sv_params_default(&p);
+    p.target_count = 300;
+    CHECK_EQ_INT(sv_supervoxels(v, &p, NULL, NULL, &lab, &count), SV_OK);
+    if (!lab) return;
+    CHECK(count >= 240 && count <= 360);
+    CHECK_EQ_INT(sv_sv_index_build(lab, v->nvox, count, &ix), SV_OK);
+    queue = (uint32_t *)malloc(v->nvox * sizeof *queue);
+    seen = (uint8_t *)calloc(v->nvox, 1);
+    CHECK_EQ_INT(ix->offsets[1], 0); /* no background here */
+    CHECK_EQ_INT(ix->offsets[count + 1], v->nvox);
+    for (s = 1; s <= count; s++) {
+        uint32_t a = ix->offsets[s], b = ix->offsets[s + 1], t;
+        int16_t first;
+        CHECK(b > a); /* no empty supervoxel */
+        if (b <= a) continue;
+        first = ((int16_t *)v->data)[ix->voxels[a]];
+        for (t = a; t < b; t++) {
+            if (((int16_t *)v->data)[ix->voxels[t]] != first) straddle++;
+            if (lab[ix->voxels[t]] != s) straddle += 1000;
+            if (t > a && ix->voxels[t] <= ix->voxels[t - 1]) straddle += 1000;
+        }
+        if (!connected(lab, v->dim, s, ix->voxels[a], b - a, queue, seen)) disconnected++;
+    }
+    CHECK_EQ_INT(straddle, 0);
+    CHECK_EQ_INT(disconnected, 0);
+    free(queue);
+    free(seen);
+    sv_sv_index_free(ix);
+    sv_free(lab);
+    sv_volume_free(v);
+}
+
+static void deterministic(void)
+{
+    sv_volume *v = phantom(23, 17, 11);
+    sv_sv_params p;
+    uint32_t *a, *b, ca, cb;
+    sv_sv_params_default(&p);
+    p.target_count = 40;
+    p.compactness = 0.05;
+    CHECK_EQ_INT(sv_supervoxels(v, &p, NULL, NULL, &a, &ca), SV_OK);
+    CHECK_EQ_INT(sv_supervoxels(v, &p, NULL, NULL, &b, &cb), SV_OK);
+    CHECK_EQ_INT(ca, cb);
+    CHECK(a && b && memcmp(a, b, v->nvox * sizeof *a) == 0);
+    sv_free(a);
+    sv_free(b);
+    sv_volume_free(v);
+}
+
+/* Mean extent (in voxels) of supervoxels along an axis. */
+static double mean_extent(const uint32_t *lab, const int32_t *d, uint32_t count, int axis)
+{
+    int32_t *lo = (int32_t *)malloc((count + 1) * sizeof *lo), *hi = (int32_t *)malloc((count + 1) * sizeof *hi);
+    size_t i, n = (size_t)d[0] * d[1] * d[2];
+    double sum = 0;
+    uint32_t s;
+    for (s = 0; s <= count; s++) { lo[s] = INT32_MAX; hi[s] = -1; }
+    for (i = 0; i < n; i++) {
+        int32_t c = axis == 0 ? (int32_t)(i % (size_t)d[0]) : axis == 1 ? (int32_t)((i / (size_t)d[0]) % (size_t)d[1]) : (int32_t)(i / ((size_t)d[0] * d[1]));
+        if (c < lo[lab[i]]) lo[lab[i]] = c;
+        if (c > hi[lab[i]]) hi[lab[i]] = c;
+    }
+    for (s = 1; s <= count; s++) sum += hi[s] - lo[s] + 1;
+    free(lo);
+    free(hi);
+    return sum / count;
+}
+
+static void anisotropic_spacing_changes_shapes(void)
+{
+    int32_t d[3] = {48, 48, 48};
+    sv_volume *v;
+    sv_sv_params p;
+    uint32_t *iso, *aniso, ci, ca;
+    double ri, ra;
+    sv_volume_create(d, SV_DT_UINT8, &v); /* flat image: shapes come from space alone */
+    sv_sv_params_default(&p);
+    p.target_count = 216;
+    CHECK_EQ_INT(sv_supervoxels(v, &p, NULL, NULL, &iso, &ci), SV_OK);
+    v->spacing[2] = 3.0; /* slices 3x thicker */
+    CHECK_EQ_INT(sv_supervoxels(v, &p, NULL, NULL, &aniso, &ca), SV_OK);
+    ri = mean_extent(iso, v->dim, ci, 2) / mean_extent(iso, v->dim, ci, 0);
+    ra = mean_extent(aniso, v->dim, ca, 2) / mean_extent(aniso, v->dim, ca, 0);
+    /* isotropic: as many voxels along z as x; 3 mm slices: about a third as many */
+    CHECK(ri > 0.8 && ri < 1.25);
+    CHECK(ra > 0.22 && ra < 0.5);
+    CHECK(ca >= 216 * 0.8 && ca <= 216 * 1.2);
+    sv_free(iso);
+    sv_free(aniso);
+    sv_volume_free(v);
+}
+
+static void background_is_never_a_supervoxel(void)
+{
+    sv_volume *v = phantom(40, 36, 30);
+    sv_sv_params p;
+    uint32_t *lab, count;
+    size_t i;
+    int bad = 0, fg = 0;
+    sv_sv_params_default(&p);
+    p.target_count = 100;
+    p.threshold = 1000; /* only the ball (1500) and the j >= ny/3 boxes (900, 1200) */
+    CHECK_EQ_INT(sv_supervoxels(v, &p, NULL, NULL, &lab, &count), SV_OK);
+    for (i = 0; i < v->nvox; i++) {
+        int16_t x = ((int16_t *)v->data)[i];
+        if ((x < 1000) != (lab[i] == 0)) bad++;
+        fg += x >= 1000;
+    }
+    CHECK_EQ_INT(bad, 0);
+    CHECK(fg > 0);
+    CHECK(count >= 80 && count <= 130);
+    sv_free(lab);
+    p.threshold = 1e9; /* everything background */
+    CHECK_EQ_INT(sv_supervoxels(v, &p, NULL, NULL, &lab, &count), SV_OK);
+    CHECK_EQ_INT(count, 0);
+    sv_free(lab);
+    sv_volume_free(v);
+}
+
+static int cancel_soon(void *ctx, double f)
+{
+    (void)f;
+    return ++*(int *)ctx >= 1;
+}
+
+static void cancel_and_bad_parameters(void)
+{
+    int32_t d[3] = {128, 128, 80}; /* > 2^20 voxels: the callback runs */
+    sv_volume *v;
+    sv_sv_params p;
+    uint32_t *lab = (uint32_t *)1, count;
+    int calls = 0;
+    sv_volume_create(d, SV_DT_UINT8, &v);
+    sv_sv_params_default(&p);
+    CHECK_EQ_INT(sv_supervoxels(v, &p, cancel_soon, &calls, &lab, &count), SV_ECANCELLED);
+    CHECK(lab == NULL);
+    p.compactness = 0;
+    CHECK_EQ_INT(sv_supervoxels(v, &p, NULL, NULL, &lab, &count), SV_EINVAL);
+    sv_sv_params_default(&p);
+    p.target_count = 0;
+    p.size_mm = -1;
+    CHECK_EQ_INT(sv_supervoxels(v, &p, NULL, NULL, &lab, &count), SV_EINVAL);
+    p.size_mm = 10; /* by size: 128x128x80 mm in 10 mm cells */
+    CHECK_EQ_INT(sv_supervoxels(v, &p, NULL, NULL, &lab, &count), SV_OK);
+    CHECK_EQ_INT(count, 13 * 13 * 8);
+    sv_free(lab);
+    sv_volume_free(v);
+}
+
+static void index_refuses_bad_ids(void)
+{
+    uint32_t lab[5] = {0, 2, 1, 2, 7};
+    sv_sv_index *ix;
+    CHECK_EQ_INT(sv_sv_index_build(lab, 5, 2, &ix), SV_EINVAL);
+    CHECK(ix == NULL);
+    CHECK_EQ_INT(sv_sv_index_build(lab, 4, 2, &ix), SV_OK);
+    if (ix) {
+        CHECK_EQ_INT(ix->offsets[0], 0);
+        CHECK_EQ_INT(ix->offsets[1], 1);
+        CHECK_EQ_INT(ix->offsets[2], 2);
+        CHECK_EQ_INT(ix->offsets[3], 4);
+        CHECK_EQ_INT(ix->voxels[2], 1);
+        CHECK_EQ_INT(ix->voxels[3], 3);
+    }
+    sv_sv_index_free(ix);
+}
+
+void suite_supervoxels(void)
+{
+    RUN(edges_respected_connected_counted);
+    RUN(deterministic);
+    RUN(anisotropic_spacing_changes_shapes);
+    RUN(background_is_never_a_supervoxel);
+    RUN(cancel_and_bad_parameters);
+    RUN(index_refuses_bad_ids);
+}
