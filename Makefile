@@ -124,7 +124,7 @@ bench: deps all
 # libFuzzer needs clang; ASan+UBSan catch what a malformed file provokes.
 $(B)/fuzz_nifti: tests/fuzz/fuzz_nifti.c $(CORE_SRC) $(CORE_HDR)
 	@mkdir -p $(B)
-	clang $(CSTD) -g -O1 -fsanitize=fuzzer,address,undefined -Icore/include $< $(CORE_SRC) -lz -lpng -lm -o $@
+	clang $(CSTD) -g -O1 -fsanitize=fuzzer,address,undefined -Icore/include -I/usr/include/stb $< $(CORE_SRC) -lz -lpng -lm -o $@
 
 fuzz: $(B)/fuzz_nifti
 	@mkdir -p $(B)/fuzz-corpus
