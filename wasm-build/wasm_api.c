@@ -5,12 +5,14 @@
  * Only 32-bit values cross the boundary (no BigInt needed). Failures return 0;
  * the worker then reads svw_last_status() and sv_last_error().
  */
+#include <emscripten.h>
 #include <stdlib.h>
 
 #include "supervox/nifti.h"
 #include "supervox/png.h"
 #include "supervox/brush.h"
 #include "supervox/history.h"
+#include "supervox/supervoxels.h"
 #include "supervox/status.h"
 #include "supervox/volume.h"
 
@@ -200,3 +202,33 @@ sv_volume *svw_history_move(sv_history *h, int redo)
 
 int32_t *svw_edit(void) { return g_edit; }
 
+
+/* --- supervoxels ------------------------------------------------------------ */
+
+/* Progress goes to Module.onProgress(fraction) if the worker set one. */
+EM_JS(void, js_progress, (double f), {
+    if (Module['onProgress']) Module['onProgress'](f);
+})
+
+static int progress_to_js(void *ctx, double f)
+{
+    (void)ctx;
+    js_progress(f);
+    return 0; /* cancelling is done by terminating the worker */
+}
+
+/* Supervoxels of the image (see sv_supervoxels). Returns the uint32 map (free
+ * with sv_free) and sets svw_last_len() to the number of supervoxels; 0 on failure. */
+uint32_t *svw_supervoxels(const sv_volume *img, int count, double size_mm, double compactness, double threshold)
+{
+    sv_sv_params p;
+    uint32_t *lab = NULL, n = 0;
+    sv_sv_params_default(&p);
+    p.target_count = count;
+    p.size_mm = size_mm;
+    p.compactness = compactness;
+    p.threshold = threshold;
+    g_status = sv_supervoxels(img, &p, progress_to_js, NULL, &lab, &n);
+    g_len = n;
+    return lab;
+}

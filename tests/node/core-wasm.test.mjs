@@ -132,3 +132,28 @@ test('16-bit PNG slice decoded in wasm equals its NIfTI voxels + 1024', () => {
   assert.throws(() => core.decodePng(real.subarray(0, real.length >> 1)), (e) => e.code === 'SV_EFORMAT' && /truncated|damaged/.test(e.message));
   assert.equal(core.decodePng(real).width, 117); // and the core still works
 });
+
+test('supervoxels in wasm equal the native CLI output, voxel for voxel', async () => {
+  const src = path.join(DATA, 'mr/example_mr_sm.nii.gz');
+  const out = path.join(tmp, 'sv.nii');
+  const r = cli('supervoxels', src, '-o', out, '--count', '400', '--compactness', '0.1', '--threshold', '20');
+  assert.equal(r.code, 0, r.stderr);
+  const h = core.openNifti(read(src));
+  const fractions = [];
+  try {
+    const sv = core.supervoxels(h, { count: 400, compactness: 0.1, threshold: 20 }, (f) => fractions.push(f));
+    const nat = core.openNifti(read(out));
+    try {
+      const natLabels = new Uint32Array(core.volumeData(nat));
+      assert.equal(sv.labels.length, natLabels.length);
+      assert.ok(Buffer.from(sv.labels.buffer).equals(Buffer.from(natLabels.buffer)), 'maps differ');
+      assert.equal(sv.count, natLabels.reduce((a, b) => Math.max(a, b), 0));
+    } finally {
+      core.freeVolume(nat);
+    }
+    assert.equal(fractions.at(-1), 1);
+    assert.throws(() => core.supervoxels(h, { count: 10, compactness: -1 }), (e) => e.code === 'SV_EINVAL');
+  } finally {
+    core.freeVolume(h);
+  }
+});
