@@ -41,4 +41,14 @@ static inline int sv_add_size(size_t a, size_t b, size_t *out)
     return 1;
 }
 
+/* Visit every voxel of slice round(p0[axis]) whose centre lies within
+ * radius_mm (in-plane distance, voxel sizes `spacing`) of the segment
+ * p0 -> p1 (voxel coordinates), plus the voxels under the two ends. Points
+ * outside the grid are clipped. fn gets the linear index and (i, j, k); a
+ * non-zero return stops the visit, and is returned. Used by the brush and by
+ * strokes (brush.c). */
+typedef int (*sv_voxel_fn)(void *ctx, size_t idx, const int32_t p[3]);
+int sv_capsule_visit(const int32_t dim[3], const double spacing[3], int axis, const double p0[3], const double p1[3],
+                     double radius_mm, sv_voxel_fn fn, void *ctx);
+
 #endif
