@@ -52,6 +52,7 @@ void suite_png(void);
 void suite_history(void);
 void suite_brush(void);
 void suite_supervoxels(void);
+void suite_propagate(void);
 
 /* helpers */
 unsigned char *sv_test_read_file(const char *path, size_t *len); /* malloc'ed, NULL if missing */

@@ -55,6 +55,7 @@ int main(void)
     suite_history();
     suite_brush();
     suite_supervoxels();
+    suite_propagate();
     printf("%d passed, %d failed\n", sv_tests_passed, sv_tests_failed);
     return sv_tests_failed ? 1 : 0;
 }

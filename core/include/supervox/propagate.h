@@ -1,0 +1,88 @@
+/* supervox/propagate.h — strokes propagated over supervoxels.
+ *
+ * A stroke (the contract of docs/design.md, "Strokes") is a path on one slice:
+ * points in voxel coordinates, all on the slice across `axis`, joined, and
+ * widened by `width` voxels in the slice plane. What it labels depends on the
+ * mode:
+ *   touch  every supervoxel the path touches (the Dash app's behaviour);
+ *   paint  the structure the path is drawn in: the touched supervoxels, and
+ *          from them as far over the supervoxel graph as the image's edges and
+ *          the stroke's own intensities say (a marker competition, below);
+ *   brush  only the touched voxels themselves;
+ *   erase  the touched supervoxels' voxels holding `label` (any label if 0).
+ * Background (supervoxel id 0) is never painted. Every stroke is one undo step.
+ */
+#ifndef SUPERVOX_PROPAGATE_H
+#define SUPERVOX_PROPAGATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "supervox/history.h"
+#include "supervox/supervoxels.h"
+#include "supervox/volume.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The supervoxel adjacency graph with per-supervoxel statistics. */
+typedef struct sv_sv_graph {
+    uint32_t count;     /* supervoxels (ids 1..count; arrays have count + 1 entries) */
+    double *mean;       /* mean scaled intensity */
+    double *sd;         /* standard deviation of the scaled intensity */
+    double *centroid;   /* 3 per id: mm along i, j, k (spacing applied, not the affine) */
+    uint32_t *size;     /* voxels */
+    uint32_t *adj_off;  /* count + 2: neighbours of s are adj[adj_off[s] .. adj_off[s+1]) */
+    uint32_t *adj;      /* 6-adjacent supervoxel ids (background excluded), each pair both ways */
+} sv_sv_graph;
+
+/* Build the graph of a supervoxel map (labels, its index ix) over img.
+ * *out caller-owned: sv_sv_graph_free. Returns SV_OK, SV_ENOMEM. */
+sv_status sv_sv_graph_build(const sv_volume *img, const uint32_t *labels, const sv_sv_index *ix, sv_sv_graph **out);
+void sv_sv_graph_free(sv_sv_graph *g);
+
+typedef enum sv_stroke_mode { SV_STROKE_PAINT = 0, SV_STROKE_TOUCH, SV_STROKE_BRUSH, SV_STROKE_ERASE } sv_stroke_mode;
+
+typedef struct sv_stroke {
+    int axis;              /* the voxel axis the slice is taken across: 0, 1, 2 */
+    uint8_t label;         /* 1..255 (erase: 0 = any label) */
+    sv_stroke_mode mode;
+    double width;          /* path width in voxels, >= 1 */
+    const double *points;  /* npoints x (i, j, k), borrowed */
+    size_t npoints;        /* >= 1 */
+    int only_unlabelled;   /* paint/touch/brush: leave voxels that hold another label alone */
+} sv_stroke;
+
+/* How far `paint` spreads. The stroke's supervoxels are object markers;
+ * supervoxels whose mean intensity is outside mean +- k sd of the stroke's
+ * voxels, or whose centroid lies farther from the stroke than
+ * reach x (stroke length + width), are background markers; the rest go to
+ * whichever marker reaches them first in a flood ordered by the largest
+ * intensity step along the way (a watershed on the graph). */
+typedef struct sv_paint_params {
+    double k_sd;   /* default 2.5 */
+    double reach;  /* default 1.0 */
+} sv_paint_params;
+void sv_paint_params_default(sv_paint_params *p);
+
+/* What propagation needs, all borrowed. */
+typedef struct sv_segmenter {
+    const sv_volume *image;
+    const uint32_t *labels;   /* supervoxel map, image->nvox entries */
+    const sv_sv_index *index;
+    const sv_sv_graph *graph;
+    sv_paint_params paint;
+} sv_segmenter;
+
+/* Apply a stroke to `layer` (uint8, on the image's grid) as one undo step in h.
+ * *res (may be NULL) gets the voxels changed and their box.
+ * Returns SV_OK, SV_EINVAL (stroke out of range, points off the slice,
+ * a step already open), SV_ENOMEM. */
+sv_status sv_propagate(sv_history *h, sv_volume *layer, const sv_segmenter *s, const sv_stroke *st, sv_edit_result *res);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

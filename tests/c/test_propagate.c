@@ -1,0 +1,190 @@
+/* test_propagate.c — strokes over supervoxels on a phantom: touch paints
+ * exactly the touched supervoxels in 3D, background is never painted, erase
+ * and undo/redo restore exactly, paint follows a strong edge. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "supervox/propagate.h"
+
+typedef struct fixture {
+    sv_volume *img, *layer;
+    uint32_t *labels, count;
+    sv_sv_index *ix;
+    sv_sv_graph *g;
+    sv_segmenter seg;
+    sv_history *h;
+} fixture;
+
+/* 48 x 40 x 24: left half 100 (background under threshold 150), right half 300,
+ * a ball of 600 (radius 7) in the right half. */
+static int in_ball(int i, int j, int k) { return (i - 32) * (i - 32) + (j - 20) * (j - 20) + (k - 12) * (k - 12) <= 49; }
+
+static int setup(fixture *f, double threshold)
+{
+    int32_t d[3] = {48, 40, 24};
+    sv_sv_params p;
+    int i, j, k;
+    memset(f, 0, sizeof *f);
+    sv_volume_create(d, SV_DT_INT16, &f->img);
+    for (k = 0; k < d[2]; k++)
+        for (j = 0; j < d[1]; j++)
+            for (i = 0; i < d[0]; i++)
+                ((int16_t *)f->img->data)[i + d[0] * (j + d[1] * k)] = (int16_t)(in_ball(i, j, k) ? 600 : i < 24 ? 100 : 300);
+    sv_sv_params_default(&p);
+    p.target_count = 300;
+    p.threshold = threshold;
+    if (sv_supervoxels(f->img, &p, NULL, NULL, &f->labels, &f->count) != SV_OK) return 0;
+    if (sv_sv_index_build(f->labels, f->img->nvox, f->count, &f->ix) != SV_OK) return 0;
+    if (sv_sv_graph_build(f->img, f->labels, f->ix, &f->g) != SV_OK) return 0;
+    sv_volume_create_like(f->img, SV_DT_UINT8, &f->layer);
+    f->seg.image = f->img;
+    f->seg.labels = f->labels;
+    f->seg.index = f->ix;
+    f->seg.graph = f->g;
+    sv_paint_params_default(&f->seg.paint);
+    sv_history_create(64 << 20, &f->h);
+    return 1;
+}
+
+static void teardown(fixture *f)
+{
+    sv_history_free(f->h);
+    sv_volume_free(f->layer);
+    sv_sv_graph_free(f->g);
+    sv_sv_index_free(f->ix);
+    sv_free(f->labels);
+    sv_volume_free(f->img);
+}
+
+static void touch_paints_exactly_the_touched_supervoxels(void)
+{
+    fixture f;
+    double pts[6] = {10, 20, 12, 40, 20, 12}; /* across the left/right edge, slice k = 12 */
+    sv_stroke st = {2, 3, SV_STROKE_TOUCH, 1, pts, 2, 0};
+    sv_edit_result r;
+    uint8_t *touched;
+    size_t v, painted = 0;
+    int wrong = 0, other_slices = 0, i;
+    if (!setup(&f, -HUGE_VAL)) { CHECK(0); return; }
+    CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &st, &r), SV_OK);
+    touched = (uint8_t *)calloc(f.count + 1, 1);
+    for (i = 10; i <= 40; i++) touched[f.labels[i + 48 * (20 + 40 * 12)]] = 1;
+    for (v = 0; v < f.img->nvox; v++) {
+        uint8_t x = ((uint8_t *)f.layer->data)[v];
+        if ((x == 3) != (touched[f.labels[v]] == 1)) wrong++;
+        painted += x == 3;
+        if (x == 3 && v / (48 * 40) != 12) other_slices++;
+    }
+    CHECK_EQ_INT(wrong, 0);
+    CHECK_EQ_INT(r.changed, painted);
+    CHECK(other_slices > 0); /* 3D: supervoxels reach other slices */
+    CHECK_EQ_INT(sv_history_undo_count(f.h), 1);
+    free(touched);
+    teardown(&f);
+}
+
+static void background_is_never_painted_and_erase_restores(void)
+{
+    fixture f;
+    double pts[6] = {2, 20, 12, 40, 20, 12};
+    sv_stroke st = {2, 5, SV_STROKE_TOUCH, 3, pts, 2, 0};
+    sv_edit_result r;
+    size_t v;
+    int bg_painted = 0;
+    sv_volume *which;
+    if (!setup(&f, 150)) { CHECK(0); return; }
+    CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &st, &r), SV_OK);
+    CHECK(r.changed > 0);
+    for (v = 0; v < f.img->nvox; v++)
+        if (((uint8_t *)f.layer->data)[v] && ((int16_t *)f.img->data)[v] < 150) bg_painted++;
+    CHECK_EQ_INT(bg_painted, 0);
+    st.mode = SV_STROKE_PAINT;
+    CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &st, &r), SV_OK);
+    for (v = 0; v < f.img->nvox; v++)
+        if (((uint8_t *)f.layer->data)[v] && ((int16_t *)f.img->data)[v] < 150) bg_painted++;
+    CHECK_EQ_INT(bg_painted, 0);
+    st.mode = SV_STROKE_ERASE;
+    st.label = 0;
+    CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &st, &r), SV_OK);
+    /* erase over the same path clears what touch painted (paint may have spread further) */
+    sv_history_undo(f.h, &which, &r); /* undo erase */
+    sv_history_undo(f.h, &which, &r); /* undo paint */
+    sv_history_undo(f.h, &which, &r); /* undo touch */
+    for (v = 0; v < f.img->nvox; v++) bg_painted += ((uint8_t *)f.layer->data)[v] != 0;
+    CHECK_EQ_INT(bg_painted, 0);
+    CHECK_EQ_INT(sv_history_redo_count(f.h), 3);
+    teardown(&f);
+}
+
+static void erase_restores_after_touch(void)
+{
+    fixture f;
+    double pts[6] = {26, 5, 12, 46, 35, 12};
+    sv_stroke st = {2, 7, SV_STROKE_TOUCH, 1, pts, 2, 0};
+    sv_edit_result r;
+    size_t v, left = 0;
+    if (!setup(&f, -HUGE_VAL)) { CHECK(0); return; }
+    sv_propagate(f.h, f.layer, &f.seg, &st, &r);
+    CHECK(r.changed > 0);
+    st.mode = SV_STROKE_ERASE;
+    CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &st, &r), SV_OK);
+    for (v = 0; v < f.img->nvox; v++) left += ((uint8_t *)f.layer->data)[v] != 0;
+    CHECK_EQ_INT(left, 0);
+    teardown(&f);
+}
+
+static void paint_follows_a_strong_edge(void)
+{
+    fixture f;
+    double pts[6] = {29, 20, 12, 35, 20, 12}; /* a short line inside the ball */
+    sv_stroke st = {2, 1, SV_STROKE_PAINT, 1, pts, 2, 0};
+    sv_edit_result r;
+    size_t tp = 0, fp = 0, fn = 0;
+    int i, j, k;
+    if (!setup(&f, -HUGE_VAL)) { CHECK(0); return; }
+    CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &st, &r), SV_OK);
+    for (k = 0; k < 24; k++)
+        for (j = 0; j < 40; j++)
+            for (i = 0; i < 48; i++) {
+                int lab = ((uint8_t *)f.layer->data)[i + 48 * (j + 40 * k)] == 1, in = in_ball(i, j, k);
+                tp += lab && in;
+                fp += lab && !in;
+                fn += !lab && in;
+            }
+    /* the whole ball, in 3D, from one short line; nothing of the region around it */
+    CHECK(2.0 * tp / (2.0 * tp + fp + fn) > 0.95);
+    CHECK(fp < tp / 50);
+    teardown(&f);
+}
+
+static void bad_strokes_are_refused(void)
+{
+    fixture f;
+    double pts[6] = {10, 20, 12, 40, 20, 13};
+    sv_stroke st = {2, 3, SV_STROKE_TOUCH, 1, pts, 2, 0};
+    sv_edit_result r;
+    if (!setup(&f, -HUGE_VAL)) { CHECK(0); return; }
+    CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &st, &r), SV_EINVAL); /* two slices */
+    pts[5] = 12;
+    st.width = 0;
+    CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &st, &r), SV_EINVAL);
+    st.width = 1;
+    st.label = 0;
+    CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &st, &r), SV_EINVAL);
+    st.label = 1;
+    st.axis = 4;
+    CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &st, &r), SV_EINVAL);
+    CHECK_EQ_INT(sv_history_undo_count(f.h), 0);
+    teardown(&f);
+}
+
+void suite_propagate(void)
+{
+    RUN(touch_paints_exactly_the_touched_supervoxels);
+    RUN(background_is_never_painted_and_erase_restores);
+    RUN(erase_restores_after_touch);
+    RUN(paint_follows_a_strong_edge);
+    RUN(bad_strokes_are_refused);
+}
