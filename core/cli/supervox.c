@@ -7,11 +7,15 @@
  * bad input, 2 for bad usage.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "supervox/nifti.h"
+#include "supervox/history.h"
+#include "supervox/propagate.h"
+#include "supervox/strokes.h"
 #include "supervox/supervoxels.h"
 #include "supervox/status.h"
 #include "supervox/volume.h"
@@ -29,7 +33,12 @@ static const char *usage_text =
     "  supervox supervoxels VOLUME -o SV.nii[.gz] [--count N | --size MM]\n"
     "                       [--compactness C] [--threshold T]\n"
     "                                      3D supervoxels (SNIC) as a uint32 map on\n"
-    "                                      VOLUME's grid; 0 = background (< T)\n";
+    "                                      VOLUME's grid; 0 = background (< T)\n"
+    "  supervox propagate VOLUME --strokes S.json -o LABELS.nii[.gz]\n"
+    "                     [--supervoxels SV.nii.gz | --count N | --size MM]\n"
+    "                     [--compactness C] [--threshold T]\n"
+    "                                      apply strokes over supervoxels; write the\n"
+    "                                      uint8 label map on VOLUME's grid\n";
 
 static int usage(const char *why)
 {
@@ -232,6 +241,30 @@ static int number_arg(int argc, char **argv, int *i, double *out)
     return 0;
 }
 
+/* Parse the supervoxel options shared by `supervoxels` and `propagate`:
+ * returns 1 if argv[*i] was one (consuming its value), 0 if not, or a
+ * negative exit code (negated) on a bad value. */
+static int sv_option(int argc, char **argv, int *i, sv_sv_params *p)
+{
+    double x;
+    int rc;
+    if (strcmp(argv[*i], "--count") == 0) {
+        if ((rc = number_arg(argc, argv, i, &x))) return -rc;
+        if (!(x >= 1 && x <= 1e8)) return -usage("--count must be 1 or more");
+        p->target_count = (int)x;
+    } else if (strcmp(argv[*i], "--size") == 0) {
+        if ((rc = number_arg(argc, argv, i, &p->size_mm))) return -rc;
+        p->target_count = 0;
+    } else if (strcmp(argv[*i], "--compactness") == 0) {
+        if ((rc = number_arg(argc, argv, i, &p->compactness))) return -rc;
+    } else if (strcmp(argv[*i], "--threshold") == 0) {
+        if ((rc = number_arg(argc, argv, i, &p->threshold))) return -rc;
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
 static int cmd_supervoxels(int argc, char **argv)
 {
     const char *in = NULL, *outpath = NULL;
@@ -242,23 +275,13 @@ static int cmd_supervoxels(int argc, char **argv)
     size_t len;
     sv_status st;
     int i, rc, level;
-    double x;
     sv_sv_params_default(&p);
     for (i = 0; i < argc; i++) {
         if (strcmp(argv[i], "-o") == 0) {
             if (i + 1 >= argc) return usage("-o needs a file");
             outpath = argv[++i];
-        } else if (strcmp(argv[i], "--count") == 0) {
-            if ((rc = number_arg(argc, argv, &i, &x))) return rc;
-            if (!(x >= 1 && x <= 1e8)) return usage("--count must be 1 or more");
-            p.target_count = (int)x;
-        } else if (strcmp(argv[i], "--size") == 0) {
-            if ((rc = number_arg(argc, argv, &i, &p.size_mm))) return rc;
-            p.target_count = 0;
-        } else if (strcmp(argv[i], "--compactness") == 0) {
-            if ((rc = number_arg(argc, argv, &i, &p.compactness))) return rc;
-        } else if (strcmp(argv[i], "--threshold") == 0) {
-            if ((rc = number_arg(argc, argv, &i, &p.threshold))) return rc;
+        } else if ((rc = sv_option(argc, argv, &i, &p)) != 0) {
+            if (rc < 0) return -rc;
         } else if (argv[i][0] == '-' && argv[i][1]) {
             return usage("supervoxels: unknown option");
         } else if (!in) {
@@ -294,12 +317,119 @@ static int cmd_supervoxels(int argc, char **argv)
     return rc;
 }
 
+static int cmd_propagate(int argc, char **argv)
+{
+    const char *in = NULL, *outpath = NULL, *strokes_path = NULL, *sv_path = NULL;
+    sv_sv_params p;
+    sv_volume *img = NULL, *layer = NULL;
+    uint32_t *lab = NULL, count = 0;
+    sv_sv_index *ix = NULL;
+    sv_sv_graph *g = NULL;
+    sv_history *h = NULL;
+    sv_stroke_list *strokes = NULL;
+    sv_segmenter seg;
+    unsigned char *text = NULL, *bytes = NULL;
+    size_t len, k;
+    sv_status st;
+    int i, rc = 0, level;
+    sv_sv_params_default(&p);
+    for (i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "-o") == 0 || strcmp(argv[i], "--strokes") == 0 || strcmp(argv[i], "--supervoxels") == 0) {
+            if (i + 1 >= argc) return usage("an option needs a file");
+            if (argv[i][1] == 'o') outpath = argv[i + 1];
+            else if (argv[i][3] == 't') strokes_path = argv[i + 1];
+            else sv_path = argv[i + 1];
+            i++;
+        } else if ((rc = sv_option(argc, argv, &i, &p)) != 0) {
+            if (rc < 0) return -rc;
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            return usage("propagate: unknown option");
+        } else if (!in) {
+            in = argv[i];
+        } else {
+            return usage("propagate takes one volume");
+        }
+    }
+    if (!in || !outpath || !strokes_path) return usage("propagate needs a volume, --strokes FILE and -o OUTPUT");
+    if ((rc = gzip_level_for(outpath, &level))) return rc;
+    if ((rc = slurp(strokes_path, &text, &len))) return rc;
+    st = sv_strokes_parse((const char *)text, len, &strokes);
+    free(text);
+    if (st != SV_OK) return fail_file(strokes_path, sv_last_error());
+    if ((rc = load_volume(in, &img))) goto done;
+    if (sv_path) {
+        sv_volume *svv;
+        size_t v;
+        if ((rc = load_volume(sv_path, &svv))) goto done;
+        if (!sv_volume_same_grid(svv, img, 1e-3)) {
+            sv_volume_free(svv);
+            rc = fail_file(sv_path, "the supervoxel map is not on the volume's grid");
+            goto done;
+        }
+        lab = (uint32_t *)malloc(img->nvox * sizeof *lab);
+        if (!lab) {
+            sv_volume_free(svv);
+            rc = fail_file(sv_path, "out of memory");
+            goto done;
+        }
+        for (v = 0; v < img->nvox; v++) {
+            double x = sv_volume_get(svv, v);
+            if (!(x >= 0 && x < 4294967295.0) || x != floor(x)) {
+                sv_volume_free(svv);
+                rc = fail_file(sv_path, "supervoxel ids must be whole numbers from 0");
+                goto done;
+            }
+            lab[v] = (uint32_t)x;
+            if (lab[v] > count) count = lab[v];
+        }
+        sv_volume_free(svv);
+    } else if ((st = sv_supervoxels(img, &p, NULL, NULL, &lab, &count)) != SV_OK) {
+        rc = fail_file(in, sv_last_error());
+        goto done;
+    }
+    if ((st = sv_sv_index_build(lab, img->nvox, count, &ix)) != SV_OK || (st = sv_sv_graph_build(img, lab, ix, &g)) != SV_OK ||
+        (st = sv_volume_create_like(img, SV_DT_UINT8, &layer)) != SV_OK || (st = sv_history_create((size_t)1 << 30, &h)) != SV_OK) {
+        rc = fail_file(in, sv_last_error());
+        goto done;
+    }
+    layer->meta.intent_code = SV_INTENT_LABEL;
+    seg.image = img;
+    seg.labels = lab;
+    seg.index = ix;
+    seg.graph = g;
+    sv_paint_params_default(&seg.paint);
+    for (k = 0; k < strokes->count; k++) {
+        sv_edit_result r;
+        if (sv_propagate(h, layer, &seg, &strokes->strokes[k], &r) != SV_OK) {
+            fprintf(stderr, "supervox: %s: stroke %zu: %s\n", strokes_path, k + 1, sv_last_error());
+            rc = EXIT_INPUT;
+            goto done;
+        }
+    }
+    if ((st = sv_nifti_write(layer, level, &bytes, &len)) != SV_OK) {
+        rc = fail_file(outpath, sv_last_error());
+        goto done;
+    }
+    rc = write_file(outpath, bytes, len);
+done:
+    sv_free(bytes);
+    sv_history_free(h);
+    sv_volume_free(layer);
+    sv_sv_graph_free(g);
+    sv_sv_index_free(ix);
+    free(lab);
+    sv_volume_free(img);
+    sv_stroke_list_free(strokes);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) return usage(NULL);
     if (strcmp(argv[1], "info") == 0) return cmd_info(argc - 2, argv + 2);
     if (strcmp(argv[1], "convert") == 0) return cmd_convert(argc - 2, argv + 2);
     if (strcmp(argv[1], "supervoxels") == 0) return cmd_supervoxels(argc - 2, argv + 2);
+    if (strcmp(argv[1], "propagate") == 0) return cmd_propagate(argc - 2, argv + 2);
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         fputs(usage_text, stdout);
         return 0;

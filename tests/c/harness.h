@@ -53,6 +53,7 @@ void suite_history(void);
 void suite_brush(void);
 void suite_supervoxels(void);
 void suite_propagate(void);
+void suite_strokes(void);
 
 /* helpers */
 unsigned char *sv_test_read_file(const char *path, size_t *len); /* malloc'ed, NULL if missing */

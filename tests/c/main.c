@@ -56,6 +56,7 @@ int main(void)
     suite_brush();
     suite_supervoxels();
     suite_propagate();
+    suite_strokes();
     printf("%d passed, %d failed\n", sv_tests_passed, sv_tests_failed);
     return sv_tests_failed ? 1 : 0;
 }

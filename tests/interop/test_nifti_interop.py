@@ -211,6 +211,53 @@ def test_supervoxels_cli():
     assert_one_line_error(code, out, err, src_path)
 
 
+def test_propagate_cli():
+    img_path = os.path.join(DATA, "brain", "norm_crop.nii.gz")
+    sv_path = os.path.join(OUT, "brain_sv.nii.gz")
+    code, out, err = run_cli("supervoxels", img_path, "-o", sv_path, "--count", "3000")
+    if code != 0:
+        raise AssertionError(err.strip())
+    strokes = os.path.join(OUT, "strokes.json")
+    # a straight line along i on slice j = 70 (axial in this LIA volume), k = 90
+    with open(strokes, "w") as f:
+        json.dump({"strokes": [{"axis": 1, "label": 5, "mode": "touch", "width": 1,
+                                "points": [[50, 70, 90], [80, 70, 90]]}]}, f)
+    dst = os.path.join(OUT, "propagated.nii.gz")
+    code, out, err = run_cli("propagate", img_path, "--strokes", strokes, "--supervoxels", sv_path, "-o", dst)
+    if code != 0:
+        raise AssertionError(err.strip())
+    sv = np.asanyarray(nib.load(sv_path).dataobj)
+    lab_img = nib.load(dst)
+    lab = np.asanyarray(lab_img.dataobj)
+    touched = set(int(x) for x in sv[50:81, 70, 90]) - {0}
+    want = np.isin(sv, list(touched))
+    if not np.array_equal(lab == 5, want) or not ((lab == 0) | (lab == 5)).all():
+        raise AssertionError(f"painted {(lab == 5).sum()} voxels, the touched supervoxels hold {want.sum()}")
+    if int(lab_img.header["intent_code"]) != 1002 or lab_img.get_data_dtype() != np.uint8:
+        raise AssertionError("not a uint8 label map")
+    if not np.allclose(lab_img.affine, nib.load(img_path).affine, atol=1e-5):
+        raise AssertionError("affine differs")
+    nifti_tool_ok(dst)
+    # paint mode spreads within the structure, never onto background (value 0 in this skull-stripped T1)
+    with open(strokes, "w") as f:
+        json.dump({"strokes": [{"axis": 1, "label": 2, "points": [[60, 70, 90], [70, 70, 90]]}]}, f)
+    code, out, err = run_cli("propagate", img_path, "--strokes", strokes, "-o", dst, "--count", "3000", "--threshold", "1")
+    if code != 0:
+        raise AssertionError(err.strip())
+    lab = np.asanyarray(nib.load(dst).dataobj)
+    data = np.asanyarray(nib.load(img_path).dataobj)
+    if (lab == 2).sum() == 0 or ((lab == 2) & (data < 1)).any():
+        raise AssertionError(f"paint: {(lab == 2).sum()} voxels, on background: {((lab == 2) & (data < 1)).sum()}")
+    # a damaged strokes file: one line naming it, no output written
+    with open(strokes, "w") as f:
+        f.write('{"strokes": [{"axis": 1, "label": 2, "points": [[60, 70')
+    os.remove(dst)
+    code, out, err = run_cli("propagate", img_path, "--strokes", strokes, "-o", dst)
+    assert_one_line_error(code, out, err, strokes)
+    if os.path.exists(dst):
+        raise AssertionError("an output was written for a failed run")
+
+
 # --- damaged files ---------------------------------------------------------
 
 def good_bytes():
@@ -283,6 +330,7 @@ def main():
     check("label map .nii: uint8, intent label, source geometry", test_labels, ".nii")
     check("non-label values refused for a label map", test_labels_refused)
     check("supervoxels CLI: uint32 map on the input grid, background exact, nibabel reads it", test_supervoxels_cli)
+    check("propagate CLI: touch paints exactly the touched supervoxels; paint stays off background", test_propagate_cli)
     for name, data in damaged_cases().items():
         check(f"damaged {name}: one-line error, existing output untouched", test_damaged, name, data)
     check("missing file: one-line error", test_missing_file)
