@@ -13,6 +13,7 @@
  * Reference: the NIfTI-1 and NIfTI-2 headers (nifti1.h / nifti2.h), nibabel's
  * nifti1.py for the qform/base-affine conventions.
  */
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -550,6 +551,26 @@ sv_status sv_nifti_write(const sv_volume *v, int gzip_level, uint8_t **out, size
             return sv_fail(SV_ERANGE, "dimension %d is %ld; NIfTI-1 stores 1..32767", a + 1, (long)v->dim[a]);
     if (!sv_mul_size(v->nvox, esz, &bytes) || !sv_add_size(bytes, off, &total))
         return sv_fail(SV_ERANGE, "the volume is too large to write");
+    {
+        /* NIfTI-1 stores these as 32-bit floats: a value (from a NIfTI-2 file)
+         * beyond float range would turn into infinity, so refuse it instead */
+        const double vals[] = {v->scl_slope, v->scl_inter, v->spacing[0], v->spacing[1], v->spacing[2],
+                               m->quatern[0], m->quatern[1], m->quatern[2], m->qoffset[0], m->qoffset[1], m->qoffset[2],
+                               m->srow[0][0], m->srow[0][1], m->srow[0][2], m->srow[0][3], m->srow[1][0], m->srow[1][1],
+                               m->srow[1][2], m->srow[1][3], m->srow[2][0], m->srow[2][1], m->srow[2][2], m->srow[2][3],
+                               m->cal_min, m->cal_max, m->toffset, m->slice_duration, m->pixdim_t,
+                               m->intent_p[0], m->intent_p[1], m->intent_p[2]};
+        static const char *names[] = {"scl_slope", "scl_inter", "the voxel size", "the voxel size", "the voxel size",
+                                      "the qform", "the qform", "the qform", "the qform", "the qform", "the qform",
+                                      "the sform", "the sform", "the sform", "the sform", "the sform", "the sform",
+                                      "the sform", "the sform", "the sform", "the sform", "the sform", "the sform",
+                                      "cal_min", "cal_max", "toffset", "slice_duration", "the frame duration",
+                                      "intent_p1", "intent_p2", "intent_p3"};
+        size_t k;
+        for (k = 0; k < sizeof vals / sizeof vals[0]; k++)
+            if (isfinite(vals[k]) && fabs(vals[k]) > FLT_MAX)
+                return sv_fail(SV_ERANGE, "%s (%g) is too large for NIfTI-1's 32-bit header fields", names[k], vals[k]);
+    }
     file = (uint8_t *)SV_CALLOC(1, total);
     if (!file) return sv_fail(SV_ENOMEM, "out of memory allocating %zu bytes for the NIfTI file", total);
     h = file;

@@ -353,6 +353,23 @@ static void qform_survives_write(void)
     sv_free(out);
 }
 
+static void write_refuses_values_beyond_float(void)
+{
+    /* a NIfTI-2 file may scale by 2e161; NIfTI-1 would store infinity */
+    int64_t d[3] = {7, 5, 3};
+    size_t len, outlen;
+    unsigned char *f = make_file(2, 0, 3, d, SV_DT_INT16, 2, 1.0, 2e161, &len), *out = (unsigned char *)1;
+    sv_volume *v;
+    CHECK_EQ_INT(sv_nifti_read(f, len, &v), SV_OK);
+    if (v) {
+        CHECK_EQ_INT(sv_nifti_write(v, 0, &out, &outlen), SV_ERANGE);
+        CHECK(strstr(sv_last_error(), "scl_inter") != NULL);
+        CHECK(out == NULL);
+    }
+    sv_volume_free(v);
+    free(f);
+}
+
 static void write_refuses_what_nifti1_cannot_hold(void)
 {
     int32_t d[3] = {40000, 1, 1};
@@ -407,5 +424,6 @@ void suite_nifti(void)
     RUN(write_read_roundtrip_every_type);
     RUN(qform_survives_write);
     RUN(write_refuses_what_nifti1_cannot_hold);
+    RUN(write_refuses_values_beyond_float);
     RUN(reads_real_files);
 }
