@@ -12,6 +12,7 @@
 #include "supervox/png.h"
 #include "supervox/brush.h"
 #include "supervox/history.h"
+#include "supervox/propagate.h"
 #include "supervox/supervoxels.h"
 #include "supervox/status.h"
 #include "supervox/volume.h"
@@ -231,4 +232,74 @@ uint32_t *svw_supervoxels(const sv_volume *img, int count, double size_mm, doubl
     g_status = sv_supervoxels(img, &p, progress_to_js, NULL, &lab, &n);
     g_len = n;
     return lab;
+}
+
+/* --- propagation: a segmenter (supervoxels + index + graph) per image ------- */
+
+typedef struct svw_seg {
+    uint32_t *labels;
+    sv_sv_index *ix;
+    sv_sv_graph *g;
+    sv_segmenter seg;
+} svw_seg;
+
+void svw_segmenter_free(svw_seg *s)
+{
+    if (!s) return;
+    sv_sv_graph_free(s->g);
+    sv_sv_index_free(s->ix);
+    sv_free(s->labels);
+    free(s);
+}
+
+/* Supervoxels, their index and graph for the image; 0 on failure. The map is
+ * readable with svw_segmenter_labels (nvox uint32), the count is svw_last_len(). */
+svw_seg *svw_segmenter_create(const sv_volume *img, int count, double size_mm, double compactness, double threshold)
+{
+    svw_seg *s = (svw_seg *)calloc(1, sizeof *s);
+    uint32_t n = 0;
+    sv_sv_params p;
+    if (!s) {
+        g_status = SV_ENOMEM;
+        return NULL;
+    }
+    sv_sv_params_default(&p);
+    p.target_count = count;
+    p.size_mm = size_mm;
+    p.compactness = compactness;
+    p.threshold = threshold;
+    g_status = sv_supervoxels(img, &p, progress_to_js, NULL, &s->labels, &n);
+    if (g_status == SV_OK) g_status = sv_sv_index_build(s->labels, img->nvox, n, &s->ix);
+    if (g_status == SV_OK) g_status = sv_sv_graph_build(img, s->labels, s->ix, &s->g);
+    if (g_status != SV_OK) {
+        svw_segmenter_free(s);
+        return NULL;
+    }
+    s->seg.image = img;
+    s->seg.labels = s->labels;
+    s->seg.index = s->ix;
+    s->seg.graph = s->g;
+    sv_paint_params_default(&s->seg.paint);
+    g_len = n;
+    return s;
+}
+
+uint32_t *svw_segmenter_labels(const svw_seg *s) { return s->labels; }
+
+/* Apply one stroke (points: npoints x 3 doubles in the heap) to layer as one
+ * undo step in h. Returns the g_edit array, or 0 on failure. */
+int32_t *svw_propagate(sv_history *h, sv_volume *layer, const svw_seg *s, int axis, int label, int mode, double width,
+                       const double *points, int npoints, int only_unlabelled)
+{
+    sv_stroke st;
+    sv_edit_result r;
+    st.axis = axis;
+    st.label = (uint8_t)label;
+    st.mode = (sv_stroke_mode)mode;
+    st.width = width;
+    st.points = points;
+    st.npoints = npoints > 0 ? (size_t)npoints : 0;
+    st.only_unlabelled = only_unlabelled;
+    g_status = sv_propagate(h, layer, &s->seg, &st, &r);
+    return g_status == SV_OK ? put_edit(&r) : NULL;
 }

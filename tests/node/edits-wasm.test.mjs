@@ -59,3 +59,43 @@ test('errors: a segment without a stroke, a stroke inside a stroke', () => {
   core.deleteLayer(layer);
 });
 
+
+test('the same strokes through the CLI and through the wasm build give identical label maps', async () => {
+  const { cli } = await import('./helpers.mjs');
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const os = await import('node:os');
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'supervox-prop-'));
+  const strokes = {
+    strokes: [
+      { axis: 1, label: 3, mode: 'paint', width: 1, points: [[55, 62, 95], [62, 62, 95], [64, 62, 98]] },
+      { axis: 2, label: 9, mode: 'touch', width: 2, points: [[40, 80, 91], [60, 85, 91]] },
+      { axis: 0, label: 4, mode: 'brush', width: 3, points: [[66, 50, 120], [66, 55, 130]] },
+      { axis: 1, label: 3, mode: 'erase', width: 1, points: [[58, 62, 95]] },
+    ],
+  };
+  const sfile = path.join(tmp, 's.json');
+  writeFileSync(sfile, JSON.stringify(strokes));
+  const out = path.join(tmp, 'labels.nii');
+  const src = path.join(DATA, 'brain/norm_crop.nii.gz');
+  const r = cli('propagate', src, '--strokes', sfile, '-o', out, '--count', '3000', '--threshold', '1');
+  assert.equal(r.code, 0, r.stderr);
+  const { seg } = core.createSegmenter(image, { count: 3000, compactness: 0.1, threshold: 1 });
+  const layer = core.createLayer(image);
+  try {
+    for (const st of strokes.strokes) core.propagate(layer, seg, st);
+    const ours = new Uint8Array(core.volumeData(layer));
+    const h = core.openNifti(read(out));
+    const theirs = new Uint8Array(core.volumeData(h));
+    core.freeVolume(h);
+    assert.ok(ours.some((x) => x === 3) && ours.some((x) => x === 9) && ours.some((x) => x === 4), 'every stroke painted');
+    assert.ok(Buffer.from(ours).equals(Buffer.from(theirs)), 'wasm and CLI label maps differ');
+    assert.deepEqual(core.historyCounts(), { undo: 4, redo: 0 });
+    // undo all four strokes: back to empty
+    for (let i = 0; i < 4; i++) core.undoRedo(false);
+    assert.ok(new Uint8Array(core.volumeData(layer)).every((x) => x === 0));
+    assert.throws(() => core.propagate(layer, seg, { axis: 1, label: 1, points: [[1, 2, 3], [1, 3, 3]] }), (e) => e.code === 'SV_EINVAL' && /off the stroke's slice/.test(e.message));
+  } finally {
+    core.deleteLayer(layer);
+    core.freeSegmenter(seg);
+  }
+});

@@ -245,6 +245,62 @@
       }
     }
 
+    /**
+     * Supervoxels of an image with their index and graph, ready for strokes.
+     * @param {number} v image handle
+     * @param {{count?: number, sizeMm?: number, compactness?: number, threshold?: number}} p
+     * @param {(fraction: number) => void} [onProgress]
+     * @returns {{seg: number, count: number}} free with freeSegmenter
+     */
+    createSegmenter(v, p, onProgress) {
+      const M = this.M;
+      M.onProgress = onProgress || null;
+      try {
+        const thr = p.threshold === undefined || p.threshold === null ? -Infinity : p.threshold;
+        const seg = M._svw_segmenter_create(v, p.count || 0, p.sizeMm || 0, p.compactness || 0.1, thr) >>> 0;
+        if (!seg) throw this.lastError();
+        return { seg, count: M._svw_last_len() >>> 0 };
+      } finally {
+        M.onProgress = null;
+      }
+    }
+
+    /** A copy of a segmenter's supervoxel map. @param {number} seg @param {number} nvox @returns {Uint32Array} */
+    segmenterLabels(seg, nvox) {
+      const p = this.M._svw_segmenter_labels(seg) >>> 0;
+      return new Uint32Array(this.M.HEAPU8.slice(p, p + 4 * nvox).buffer);
+    }
+
+    /** @param {number} seg */
+    freeSegmenter(seg) {
+      this.M._svw_segmenter_free(seg);
+    }
+
+    /**
+     * Apply one stroke in the format of docs/design.md ("Strokes") to a layer,
+     * as one undo step.
+     * @param {number} layer @param {number} seg
+     * @param {{axis: number, label: number, mode?: string, width?: number, points: number[][], only_unlabelled?: boolean}} st
+     * @returns {Edit}
+     */
+    propagate(layer, seg, st) {
+      const M = this.M;
+      const modes = { paint: 0, touch: 1, brush: 2, erase: 3 };
+      const mode = /** @type {any} */ (modes)[st.mode || 'paint'];
+      if (mode === undefined) throw new CoreError('SV_EINVAL', `unknown stroke mode "${st.mode}"`);
+      const flat = st.points.flat();
+      const p = M._svw_malloc(8 * Math.max(1, flat.length)) >>> 0;
+      if (!p) throw new CoreError('SV_ENOMEM', 'out of memory');
+      try {
+        M.HEAPF64.set(flat, p / 8);
+        const e = M._svw_propagate(this.history, layer, seg, st.axis, st.label, mode, st.width || 1, p, st.points.length, st.only_unlabelled ? 1 : 0);
+        if (!e) throw this.lastError();
+        return this.readEdit(e);
+      } finally {
+        M._sv_free(p);
+      }
+    }
+
     /** Free a resident volume. @param {number} v */
     freeVolume(v) {
       this.M._sv_volume_free(v);
