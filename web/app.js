@@ -40,6 +40,8 @@ const settings = {
   /** @type {import('./views/orientation.js').Convention} */
   convention: 'radiological',
   space: false,
+  strokeMode: 'paint',
+  boundaries: false,
 };
 
 // --- messages -----------------------------------------------------------------
@@ -75,7 +77,22 @@ const host = {
     overlayOpacity: settings.overlayOpacity,
     convention: settings.convention,
     space: settings.space,
+    strokeMode: settings.strokeMode,
+    boundaries: settings.boundaries,
   }),
+  stroke: (stroke) => {
+    session
+      .propagate(stroke)
+      .then((edit) => {
+        $('status').textContent = `Stroke: ${edit.changed.toLocaleString()} voxels ${stroke.mode === 'erase' ? 'cleared' : 'labelled'} in 3D`;
+      })
+      .catch((e) => showError(`The stroke could not be applied: ${e.message}`))
+      .finally(() => {
+        session.highlight?.fill(0);
+        allViews.forEach((v) => v.requestDraw());
+      });
+  },
+  redrawAll: () => allViews.forEach((v) => v.requestDraw()),
   hover: (view, ijk) => {
     if (ijk) focusView(view);
     showStatus(ijk);
@@ -346,7 +363,7 @@ $('add-layer').addEventListener('click', () => session.addLayer().catch((e) => s
 function setTool(tool) {
   settings.tool = tool;
   for (const b of document.querySelectorAll('[data-tool]')) b.classList.toggle('active', /** @type {HTMLElement} */ (b).dataset.tool === tool);
-  for (const v of allViews) v.panel.style.cursor = tool === 'crosshair' ? 'crosshair' : 'none';
+  for (const v of allViews) v.panel.style.cursor = tool === 'brush' || tool === 'eraser' ? 'none' : 'crosshair';
   allViews.forEach((v) => v.drawOverlay());
 }
 for (const b of document.querySelectorAll('[data-tool]')) b.addEventListener('click', () => setTool(/** @type {string} */ (/** @type {HTMLElement} */ (b).dataset.tool)));
@@ -385,6 +402,60 @@ function applyPreset(preset) {
   else session.setWindow(v.percentiles.p005, v.percentiles.p995);
 }
 /** @type {HTMLSelectElement} */ ($('wl-preset')).addEventListener('change', (e) => applyPreset(/** @type {HTMLSelectElement} */ (e.target).value));
+
+// --- supervoxels ---------------------------------------------------------------------
+
+/** @param {boolean} busy */
+function svBusy(busy) {
+  /** @type {HTMLButtonElement} */ ($('sv-compute')).disabled = busy;
+  $('sv-cancel').hidden = !busy;
+}
+
+async function computeSupervoxels() {
+  if (!session.volume) return;
+  const count = Math.round(Number(input('sv-count').value));
+  const compactness = Number(input('sv-compactness').value);
+  const t = input('sv-threshold').value.trim();
+  const threshold = t === '' ? null : Number(t);
+  if (!(count >= 10) || !(compactness > 0) || (threshold !== null && !Number.isFinite(threshold))) {
+    showError('Supervoxels need a count of 10 or more, a positive compactness, and a number (or nothing) for the background threshold.');
+    return;
+  }
+  showError(null);
+  svBusy(true);
+  const t0 = performance.now();
+  showProgress('Computing supervoxels', 0);
+  try {
+    await session.computeSupervoxels({ count, compactness, threshold }, (f) => showProgress('Computing supervoxels', f));
+    const sv = session.supervoxels;
+    $('sv-status').textContent = `${sv?.count.toLocaleString()} supervoxels in ${((performance.now() - t0) / 1000).toFixed(1)} s`;
+    if (settings.tool !== 'stroke') setTool('stroke');
+  } catch (e) {
+    const err = /** @type {any} */ (e);
+    if (err.code !== 'SV_ECANCELLED') showError(`Supervoxels could not be computed: ${err.message}`);
+  } finally {
+    svBusy(false);
+    showProgress('', null);
+  }
+}
+
+$('sv-compute').addEventListener('click', computeSupervoxels);
+$('sv-cancel').addEventListener('click', () => {
+  $('sv-status').textContent = 'Cancelled.';
+  session.cancelAndRestore().catch((e) => showError(`The core could not be restarted: ${e.message}`));
+});
+input('sv-boundaries').addEventListener('change', () => {
+  settings.boundaries = input('sv-boundaries').checked;
+  allViews.forEach((v) => v.requestDraw());
+});
+/** @type {HTMLSelectElement} */ ($('stroke-mode')).addEventListener('change', (e) => (settings.strokeMode = /** @type {HTMLSelectElement} */ (e.target).value));
+session.on('supervoxels', (sv) => {
+  if (!sv) $('sv-status').textContent = session.volume ? 'Cancelled. Undo history was reset.' : '';
+  allViews.forEach((v) => v.requestDraw());
+});
+session.on('volume', () => {
+  $('sv-status').textContent = '';
+});
 
 const undo = () => session.undoRedo(false).catch((e) => showError(e.message));
 const redo = () => session.undoRedo(true).catch((e) => showError(e.message));
@@ -445,6 +516,10 @@ window.addEventListener('keydown', (e) => {
     case 'C':
       setTool('crosshair');
       break;
+    case 's':
+    case 'S':
+      setTool('stroke');
+      break;
     case 'o':
     case 'O':
       setOutline(!settings.outline);
@@ -485,5 +560,5 @@ const src = params.get('src');
 const ready = src ? openUrl(new URL(src, location.href), decodeURIComponent(src.split('/').pop() || src)) : openUrl(DEMO_URL, 'norm_crop.nii.gz (demo)');
 
 Object.defineProperty(window, 'supervox', {
-  value: Object.freeze({ ready, bridge, session, views, settings, setTool, setBrushSize, openImage }),
+  value: Object.freeze({ ready, bridge, session, views, settings, setTool, setBrushSize, openImage, computeSupervoxels }),
 });

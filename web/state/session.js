@@ -44,6 +44,12 @@ export class Session {
     this.cursor = [0, 0, 0];
     this.window = { lo: 0, hi: 1 };
     this.history = { undo: 0, redo: 0 };
+    /** @type {{seg: number, count: number, labels: Uint32Array} | null} */
+    this.supervoxels = null;
+    /** @type {Uint8Array | null} per supervoxel id: highlighted (a stroke in progress touches it) */
+    this.highlight = null;
+    /** @type {Uint8Array | null} the image file, kept to restore the worker after a cancel */
+    this.source = null;
     /** @type {Record<string, Array<(arg: any) => void>>} */
     this.listeners = {};
   }
@@ -70,6 +76,7 @@ export class Session {
    * @param {(phase: string, f: number) => void} [onProgress]
    */
   async openImage(bytes, name, onProgress) {
+    const source = bytes.slice(); // a copy stays here: a cancelled computation restarts the worker
     const r = await this.bridge.call('openVolume', { bytes: bytes.buffer, name }, { transfer: [bytes.buffer], onProgress });
     const { info } = r;
     let layer;
@@ -89,7 +96,11 @@ export class Session {
     this.cursor = info.dims.map((/** @type {number} */ n) => Math.floor(n / 2));
     this.window = { lo: r.percentiles.p005, hi: r.percentiles.p995 > r.percentiles.p005 ? r.percentiles.p995 : r.percentiles.p005 + 1 };
     for (const l of oldLayers) this.bridge.call('deleteLayer', { layer: l.id }).catch(() => {});
+    if (this.supervoxels) this.bridge.call('freeSegmenter', { seg: this.supervoxels.seg }).catch(() => {});
     if (old) this.bridge.call('closeVolume', { handle: old.handle }).catch(() => {});
+    this.source = source;
+    this.supervoxels = null;
+    this.highlight = null;
     this.history = { undo: 0, redo: 0 };
     this.emit('volume', this.volume);
     this.emit('layers');
@@ -240,5 +251,65 @@ export class Session {
 
   labelsChanged() {
     this.emit('labels');
+  }
+
+  // --- supervoxels and strokes over them -----------------------------------------
+
+  /**
+   * Compute supervoxels in the worker (replacing earlier ones).
+   * @param {{count: number, compactness: number, threshold: number | null}} p
+   * @param {(f: number) => void} [onProgress]
+   */
+  async computeSupervoxels(p, onProgress) {
+    const v = /** @type {Volume} */ (this.volume);
+    const nvox = this.dims[0] * this.dims[1] * this.dims[2];
+    const r = await this.bridge.call(
+      'computeSupervoxels',
+      { image: v.handle, count: p.count, compactness: p.compactness, threshold: p.threshold, nvox },
+      { onProgress: (_ph, f) => onProgress && onProgress(f) },
+    );
+    if (this.supervoxels) this.bridge.call('freeSegmenter', { seg: this.supervoxels.seg }).catch(() => {});
+    this.supervoxels = r;
+    this.highlight = new Uint8Array(r.count + 1);
+    this.emit('supervoxels', r);
+  }
+
+  /**
+   * Stop a running computation: the worker is terminated (synchronous wasm
+   * cannot be interrupted) and a new one gets the image and the layers again.
+   * Undo history does not survive this.
+   */
+  async cancelAndRestore() {
+    this.bridge.cancel();
+    const v = /** @type {Volume} */ (this.volume);
+    const bytes = /** @type {Uint8Array} */ (this.source).slice();
+    const r = await this.bridge.call('openVolume', { bytes: bytes.buffer, name: v.name }, { transfer: [bytes.buffer] });
+    v.handle = r.handle;
+    for (const l of this.layers) {
+      const copy = l.data.slice();
+      const nl = await this.bridge.call('layerFromData', { image: v.handle, data: copy.buffer }, { transfer: [copy.buffer] });
+      l.id = nl.layer;
+    }
+    this.supervoxels = null;
+    this.highlight = null;
+    this.history = { undo: 0, redo: 0 };
+    this.emit('history', this.history);
+    this.emit('supervoxels', null);
+  }
+
+  /**
+   * Apply a stroke (docs/design.md "Strokes") over the supervoxels: one undo step.
+   * @param {{axis: number, mode: string, points: number[][], width?: number}} stroke
+   */
+  async propagate(stroke) {
+    const sv = this.supervoxels;
+    if (!sv) throw new Error('compute supervoxels first');
+    const layer = this.layer;
+    const st = { ...stroke, label: stroke.mode === 'erase' ? 0 : this.activeLabel, width: stroke.width || 1 };
+    const r = await this.bridge.call('propagate', { layer: layer.id, seg: sv.seg, stroke: st, dims: this.dims });
+    this.history = r.counts;
+    if (r.edit.changed) this.patch(layer.id, r.edit.lo, r.edit.hi, r.data);
+    this.emit('history', this.history);
+    return r.edit;
   }
 }

@@ -16,7 +16,9 @@ import { renderGreySlice } from './slice-render.js';
 /**
  * @typedef {object} ViewHost  what a view asks of the app
  * @property {import('../state/session.js').Session} session
- * @property {() => {tool: string, radiusMm: number, erase: boolean, onlyUnlabelled: boolean, outline: boolean, overlayOpacity: number, convention: import('./orientation.js').Convention, space: boolean}} settings
+ * @property {() => {tool: string, radiusMm: number, erase: boolean, onlyUnlabelled: boolean, outline: boolean, overlayOpacity: number, convention: import('./orientation.js').Convention, space: boolean, strokeMode: string, boundaries: boolean}} settings
+ * @property {(stroke: {axis: number, mode: string, points: number[][]}) => void} stroke a finished supervoxel stroke
+ * @property {() => void} redrawAll
  * @property {(view: SliceView, ijk: number[] | null) => void} hover
  * @property {(view: SliceView) => void} toggleMaximise
  * @property {(view: SliceView) => void} focus
@@ -209,12 +211,59 @@ export class SliceView {
         }
       }
     }
+    this.drawSupervoxels(out, start, dh, dv, w, h, s.boundaries);
     this.ctx.putImageData(this.image, 0, 0);
     this.canvas.dataset.slice = String(this.slice);
     this.canvas.dataset.window = `${win.lo},${win.hi}`;
     this.slider.value = String(this.slice);
     this.sliceLabel.textContent = `${this.slice + 1} / ${info.dims[g.sliceAxis]}`;
     this.drawOverlay();
+  }
+
+  /**
+   * Supervoxel boundaries (yellow) and the supervoxels a stroke in progress
+   * touches (cyan), blended over the slice.
+   * @param {Uint8ClampedArray} out @param {number} start @param {number} dh @param {number} dv
+   * @param {number} w @param {number} h @param {boolean} boundaries
+   */
+  drawSupervoxels(out, start, dh, dv, w, h, boundaries) {
+    const sv = this.session.supervoxels;
+    const hl = this.session.highlight;
+    const any = hl && hl.some((x) => x);
+    if (!sv || (!boundaries && !any)) return;
+    const L = sv.labels;
+    let o = 0;
+    for (let row = 0; row < h; row++) {
+      let idx = start + row * dv;
+      for (let col = 0; col < w; col++, idx += dh, o += 4) {
+        const id = L[idx];
+        if (any && hl && hl[id]) {
+          out[o] += (60 - out[o]) * 0.45;
+          out[o + 1] += (220 - out[o + 1]) * 0.45;
+          out[o + 2] += (255 - out[o + 2]) * 0.45;
+        }
+        if (boundaries && ((col < w - 1 && L[idx + dh] !== id) || (row < h - 1 && L[idx + dv] !== id))) {
+          out[o] += (255 - out[o]) * 0.5;
+          out[o + 1] += (230 - out[o + 1]) * 0.5;
+          out[o + 2] += (60 - out[o + 2]) * 0.5;
+        }
+      }
+    }
+  }
+
+  /** Mark the supervoxels under the segment a -> b (voxel coordinates) as highlighted. */
+  highlightSegment(/** @type {number[]} */ a, /** @type {number[]} */ b) {
+    const sv = this.session.supervoxels;
+    const hl = this.session.highlight;
+    if (!sv || !hl) return;
+    const d = this.session.dims;
+    const n = Math.max(1, Math.ceil(2 * Math.max(...[0, 1, 2].map((k) => Math.abs(b[k] - a[k])))));
+    for (let t = 0; t <= n; t++) {
+      const p = a.map((x, k) => Math.round(x + ((b[k] - x) * t) / n));
+      if (p.some((x, k) => x < 0 || x >= d[k])) continue;
+      hl[sv.labels[p[0] + d[0] * (p[1] + d[1] * p[2])]] = 1;
+    }
+    hl[0] = 0; // background is never painted
   }
 
   /** Crosshair lines and the brush outline, at screen resolution. */
@@ -249,7 +298,7 @@ export class SliceView {
   /** @private */
   bindPointer() {
     const el = this.panel;
-    /** @type {null | {kind: string, x: number, y: number, zoom?: number, pan?: number[], win?: {lo: number, hi: number}, last?: number[]}} */
+    /** @type {null | {kind: string, x: number, y: number, zoom?: number, pan?: number[], win?: {lo: number, hi: number}, last?: number[], points?: number[][]}} */
     let drag = null;
     const local = (/** @type {MouseEvent} */ e) => {
       const b = el.getBoundingClientRect();
@@ -284,6 +333,16 @@ export class SliceView {
         drag = { kind: 'pan', x: p.x, y: p.y, pan: this.pan.slice() };
       } else if (e.button === 2) {
         drag = { kind: 'window', x: p.x, y: p.y, win: { ...this.session.window } };
+      } else if (e.button === 0 && s.tool === 'stroke') {
+        if (!this.session.supervoxels) {
+          this.host.error('Compute supervoxels first (Supervoxels, Compute), then draw the stroke.');
+          return;
+        }
+        const ijk = this.voxelAt(p.x, p.y);
+        drag = { kind: 'sv-stroke', x: p.x, y: p.y, last: ijk, points: [ijk] };
+        this.session.highlight?.fill(0);
+        this.highlightSegment(ijk, ijk);
+        this.host.redrawAll();
       } else if (e.button === 0 && (s.tool === 'brush' || s.tool === 'eraser')) {
         const ijk = this.voxelAt(p.x, p.y);
         drag = { kind: 'stroke', x: p.x, y: p.y, last: ijk };
@@ -320,12 +379,24 @@ export class SliceView {
       } else if (drag && drag.kind === 'stroke' && drag.last) {
         this.segment(drag.last, ijk);
         drag.last = ijk;
+      } else if (drag && drag.kind === 'sv-stroke' && drag.last && drag.points) {
+        drag.points.push(ijk);
+        this.highlightSegment(drag.last, ijk);
+        drag.last = ijk;
+        this.host.redrawAll();
       }
       this.drawOverlay();
     });
     const end = (/** @type {PointerEvent} */ e) => {
       if (drag && drag.kind === 'stroke') {
         this.session.endStroke().catch((err) => this.host.error(err.message));
+      }
+      if (drag && drag.kind === 'sv-stroke' && drag.points && this.geometry) {
+        const g = this.geometry;
+        // the stroke format wants every point on the slice: clamp into the volume's plane
+        const d = this.session.dims;
+        const points = drag.points.map((q) => q.map((x, k) => (k === g.sliceAxis ? this.slice : Math.max(0, Math.min(d[k] - 1, x)))));
+        this.host.stroke({ axis: g.sliceAxis, mode: this.host.settings().strokeMode, points });
       }
       drag = null;
       if (el.hasPointerCapture(e.pointerId)) el.releasePointerCapture(e.pointerId);

@@ -339,6 +339,14 @@
       }
     }
 
+    /** A layer on the image's grid holding a copy of data (nvox bytes). @param {number} image @param {Uint8Array} data */
+    layerFromData(image, data) {
+      const l = this.createLayer(image);
+      const p = this.M._svw_volume_data(l) >>> 0;
+      this.M.HEAPU8.set(data, p);
+      return l;
+    }
+
     /** Free a layer and the undo steps that refer to it. @param {number} layer */
     deleteLayer(layer) {
       if (this._history) this.M._sv_history_forget(this._history, layer);

@@ -86,6 +86,34 @@ const ops = {
     return { result: { layer: c.createLayer(image) } };
   },
 
+  /** A layer from the page's copy (after the worker was restarted). */
+  async layerFromData({ image, data }) {
+    const c = await core();
+    return { result: { layer: c.layerFromData(image, new Uint8Array(data)) } };
+  },
+
+  /** Supervoxels with their index and graph; the map is copied to the page for drawing. */
+  async computeSupervoxels({ image, count, compactness, threshold, nvox }, progress) {
+    const c = await core();
+    const { seg, count: n } = c.createSegmenter(image, { count, compactness, threshold }, (f) => progress('supervoxels', f));
+    const labels = c.segmenterLabels(seg, nvox);
+    return { result: { seg, count: n, labels }, transfer: [labels.buffer] };
+  },
+
+  async freeSegmenter({ seg }) {
+    const c = await core();
+    c.freeSegmenter(seg);
+    return { result: null };
+  },
+
+  /** One stroke over supervoxels (one undo step); returns the changed box's voxels. */
+  async propagate({ layer, seg, stroke, dims }) {
+    const c = await core();
+    const edit = c.propagate(layer, seg, stroke);
+    const data = edit.changed ? c.boxData(layer, dims, edit.lo, edit.hi) : new Uint8Array(0);
+    return { result: { edit, data, counts: c.historyCounts() }, transfer: [data.buffer] };
+  },
+
   async importLayer({ image, bytes }, progress) {
     const c = await core();
     progress('parse', 0);

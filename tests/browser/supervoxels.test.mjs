@@ -1,0 +1,156 @@
+// supervoxels.test.mjs — supervoxels and strokes in real Chromium on the demo:
+// compute with progress, boundaries in every view, the touched supervoxels
+// highlighted while drawing, the structure labelled in 3D on release, undo,
+// and cancel (the page stays usable, the core comes back with the volume and labels).
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+
+import { launch, OUT, ROOT, watchErrors } from './browser.mjs';
+import { serve } from './server.mjs';
+
+let server;
+let browser;
+let page;
+let errors;
+
+before(async () => {
+  server = await serve(path.join(ROOT, 'web'));
+  browser = await launch();
+  page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+  errors = watchErrors(page);
+  await page.goto(server.url);
+  await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 30000 });
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const shot = async (name) => {
+  const file = path.join(OUT, `${name}.png`);
+  await page.screenshot({ path: file });
+  console.log(`# screenshot: ${file}`);
+};
+const settle = () => page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+const idle = () => page.waitForFunction(() => !window.supervox.bridge.busy).then(settle);
+const pointOn = (view, col, row) =>
+  page.evaluate(([v, c, r]) => {
+    const cv = document.querySelector(`canvas[data-view="${v}"]`);
+    const b = cv.getBoundingClientRect();
+    return { x: b.left + ((c + 0.5) / cv.width) * b.width, y: b.top + ((r + 0.5) / cv.height) * b.height };
+  }, [view, col, row]);
+/** Count pixels of a view matching a colour test (r, g, b) => boolean, given as source. */
+const countPixels = (view, test) =>
+  page.evaluate(([v, src]) => {
+    const f = new Function('r', 'g', 'b', `return (${src});`);
+    const c = document.querySelector(`canvas[data-view="${v}"]`);
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) n += f(d[i], d[i + 1], d[i + 2]) ? 1 : 0;
+    return n;
+  }, [view, test]);
+
+test('supervoxels compute in the worker with a progress bar; boundaries show in every view', async () => {
+  await page.fill('#sv-count', '4000');
+  await page.fill('#sv-threshold', '1');
+  await page.evaluate(() => {
+    window.__progress = false;
+    new MutationObserver(() => {
+      if (!document.getElementById('progress').hidden) window.__progress = true;
+    }).observe(document.getElementById('progress'), { attributes: true });
+  });
+  await page.click('#sv-compute');
+  await page.waitForFunction(() => /supervoxels in/.test(document.getElementById('sv-status').textContent), null, { timeout: 60000 });
+  assert.ok(await page.evaluate(() => window.__progress), 'progress bar shown');
+  const count = await page.evaluate(() => window.supervox.session.supervoxels.count);
+  assert.ok(count > 3200 && count < 5000, `${count} supervoxels`);
+  assert.equal(await page.evaluate(() => window.supervox.settings.tool), 'stroke');
+  await page.check('#sv-boundaries');
+  await settle();
+  for (const v of ['axial', 'sagittal', 'coronal']) {
+    const yellow = await countPixels(v, 'r > 180 && g > 160 && b < 130');
+    assert.ok(yellow > 500, `${v}: ${yellow} boundary pixels`);
+  }
+  await shot('supervoxels-boundaries');
+  await page.uncheck('#sv-boundaries');
+});
+
+test('a stroke highlights the supervoxels it touches, then labels the structure in 3D', async () => {
+  // the axial view of this LIA volume is across j; draw a short path in the right thalamus region
+  const a = await pointOn('axial', 58, 95);
+  const b = await pointOn('axial', 64, 97);
+  await page.mouse.move(a.x, a.y);
+  await page.mouse.down();
+  await page.mouse.move(b.x, b.y, { steps: 5 });
+  await settle();
+  const cyan = await countPixels('axial', 'b > 150 && g > 150 && r < 150');
+  assert.ok(cyan > 20, `${cyan} highlighted pixels while drawing`);
+  await shot('supervoxels-highlight');
+  await page.mouse.up();
+  await idle();
+  const r = await page.evaluate(() => {
+    const s = window.supervox.session;
+    const [nx, ny] = s.dims;
+    const d = s.layer.data;
+    const slices = new Set();
+    let n = 0;
+    for (let i = 0; i < d.length; i++) {
+      if (d[i] !== s.activeLabel) continue;
+      n++;
+      slices.add(Math.floor(i / nx) % ny);
+    }
+    return { n, slices: slices.size, hl: s.highlight.some((x) => x), undo: s.history.undo };
+  });
+  assert.ok(r.n > 200, `${r.n} voxels labelled`);
+  assert.ok(r.slices >= 3, `labelled on ${r.slices} axial slices: propagation is 3D`);
+  assert.equal(r.hl, false, 'the highlight is cleared on release');
+  assert.equal(r.undo, 1, 'one stroke, one undo step');
+  // the label shows in the other views: move the crosshair onto a labelled voxel
+  await page.evaluate(() => {
+    const s = window.supervox.session;
+    const [nx, ny] = s.dims;
+    const i = s.layer.data.findIndex((x) => x === s.activeLabel);
+    s.setCursor([i % nx, Math.floor(i / nx) % ny, Math.floor(i / (nx * ny))]);
+  });
+  await settle();
+  for (const v of ['axial', 'sagittal', 'coronal']) {
+    const red = await countPixels(v, 'r > g + 60 && r > b + 60');
+    assert.ok(red > 5, `${v} shows the label (${red} pixels)`);
+  }
+  await shot('supervoxels-stroke');
+  await page.keyboard.press('Control+z');
+  await idle();
+  assert.equal(await page.evaluate(() => window.supervox.session.layer.data.some((x) => x)), false, 'undo removes the stroke');
+});
+
+test('cancel stops the computation; the page stays usable and the core comes back', async () => {
+  await page.fill('#sv-count', '30000');
+  await page.click('#sv-compute');
+  await page.waitForSelector('#sv-cancel:not([hidden])');
+  const t0 = Date.now();
+  // the page is responsive while the worker computes
+  await page.evaluate(() => window.supervox.views.axial.setSlice(60));
+  await page.click('#sv-cancel');
+  await page.waitForFunction(() => /Cancelled/.test(document.getElementById('sv-status').textContent));
+  assert.ok(Date.now() - t0 < 3000);
+  await page.waitForFunction(() => document.getElementById('sv-cancel').hidden);
+  await idle();
+  assert.equal(await page.evaluate(() => window.supervox.session.supervoxels), null);
+  // the restarted core has the image and the layer: the brush works again
+  await page.keyboard.press('b');
+  const a = await pointOn('axial', 60, 90);
+  await page.mouse.move(a.x, a.y);
+  await page.mouse.down();
+  await page.mouse.move(a.x + 30, a.y, { steps: 4 });
+  await page.mouse.up();
+  await idle();
+  assert.ok(await page.evaluate(() => window.supervox.session.layer.data.some((x) => x)), 'the brush paints after a cancel');
+  // and the stroke tool explains what is missing
+  await page.keyboard.press('s');
+  await page.mouse.move(a.x, a.y + 20);
+  await page.mouse.down();
+  await page.mouse.up();
+  assert.match(await page.textContent('#error-text'), /Compute supervoxels first/);
+  assert.deepEqual(errors, []);
+});
