@@ -22,4 +22,18 @@ echo
 echo "## Slicer in Chromium, 256^3 uint8 (brain256.nii.gz)"
 echo
 node tests/bench/slicer-bench.mjs "$PWD/$OUT/brain256.nii.gz" | /usr/bin/python3 tests/bench/slicer_table.py
+echo
+echo "## Supervoxels in wasm (Node), SNIC, compactness 0.1"
+echo
+echo "| volume | target | background | wasm | supervoxels |"
+echo "|---|---|---|---|---|"
+for spec in "$DATA/brain/norm_crop.nii.gz 5000 1" "$DATA/brain/norm_crop.nii.gz 5000 -" "$OUT/brain256.nii.gz 20000 1" "$OUT/brain256.nii.gz 20000 -"; do
+  set -- $spec
+  if [ "$3" = - ]; then r=$(node tests/bench/sv-wasm.mjs "$1" "$2"); bg=none; else r=$(node tests/bench/sv-wasm.mjs "$1" "$2" "$3"); bg="< $3"; fi
+  echo "| $(basename "$1") | $2 | $bg | ${r% *} s | ${r#* } |"
+done
+echo
+echo "skimage slic without a mask on the demo brain, 5000 segments: $(/usr/bin/python3 tests/bench/slic_skimage.py "$DATA/brain/norm_crop.nii.gz" 5000 0.1 | awk '{print $1 " s (" $2 " segments)"}')"
+echo
+/usr/bin/python3 tests/bench/annotate_bench.py build/supervox "$OUT/annotate" "$DATA"
 } | tee "$OUT/results.md"
