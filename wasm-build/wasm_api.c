@@ -218,22 +218,6 @@ static int progress_to_js(void *ctx, double f)
     return 0; /* cancelling is done by terminating the worker */
 }
 
-/* Supervoxels of the image (see sv_supervoxels). Returns the uint32 map (free
- * with sv_free) and sets svw_last_len() to the number of supervoxels; 0 on failure. */
-uint32_t *svw_supervoxels(const sv_volume *img, int count, double size_mm, double compactness, double threshold)
-{
-    sv_sv_params p;
-    uint32_t *lab = NULL, n = 0;
-    sv_sv_params_default(&p);
-    p.target_count = count;
-    p.size_mm = size_mm;
-    p.compactness = compactness;
-    p.threshold = threshold;
-    g_status = sv_supervoxels(img, &p, progress_to_js, NULL, &lab, &n);
-    g_len = n;
-    return lab;
-}
-
 /* --- propagation: a segmenter (supervoxels + index + graph) per image ------- */
 
 typedef struct svw_seg {

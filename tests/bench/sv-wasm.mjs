@@ -1,4 +1,5 @@
-// sv-wasm.mjs FILE COUNT [THRESHOLD] — wasm (Node) time for supervoxels, median of 3.
+// sv-wasm.mjs FILE COUNT [THRESHOLD] — wasm (Node) time for supervoxels (with their index and
+// graph, as the app computes them), median of 3.
 import { readFileSync } from 'node:fs';
 
 import { loadCore } from '../node/helpers.mjs';
@@ -10,7 +11,9 @@ const t = [];
 let n = 0;
 for (let i = 0; i < 3; i++) {
   const t0 = performance.now();
-  n = core.supervoxels(h, p).count;
+  const r = core.createSegmenter(h, p);
+  n = r.count;
+  core.freeSegmenter(r.seg);
   t.push(performance.now() - t0);
 }
 t.sort((a, b) => a - b);

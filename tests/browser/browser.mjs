@@ -33,3 +33,24 @@ export function watchErrors(page) {
   });
   return errors;
 }
+
+/** Save a screenshot under tests/out/browser and say where. */
+export async function shot(page, name) {
+  const file = path.join(OUT, `${name}.png`);
+  await page.screenshot({ path: file });
+  console.log(`# screenshot: ${file}`);
+}
+
+/** Wait for two animation frames (the views draw in the next one). */
+export const settle = (page) => page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+
+/** Wait until the core has answered every call, then for the redraw. */
+export const idle = (page) => page.waitForFunction(() => !window.supervox.bridge.busy).then(() => settle(page));
+
+/** Screen point of the voxel-resolution pixel (col, row) of a view's canvas. */
+export const pointOn = (page, view, col, row) =>
+  page.evaluate(([v, c, r]) => {
+    const cv = document.querySelector(`canvas[data-view="${v}"]`);
+    const b = cv.getBoundingClientRect();
+    return { x: b.left + ((c + 0.5) / cv.width) * b.width, y: b.top + ((r + 0.5) / cv.height) * b.height };
+  }, [view, col, row]);

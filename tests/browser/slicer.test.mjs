@@ -10,6 +10,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 
+import * as h from './browser.mjs';
 import { launch, OUT, ROOT, watchErrors } from './browser.mjs';
 import { serve } from './server.mjs';
 
@@ -33,11 +34,7 @@ after(async () => {
   await server?.close();
 });
 
-const shot = async (name) => {
-  const file = path.join(OUT, `${name}.png`);
-  await page.screenshot({ path: file });
-  console.log(`# screenshot: ${file}`);
-};
+const shot = (name) => h.shot(page, name);
 const state = () =>
   page.evaluate(() => {
     const s = window.supervox.session;
@@ -51,17 +48,11 @@ const labelled = (value, layer) =>
     for (let i = 0; i < d.length; i++) n += v === undefined ? d[i] !== 0 : d[i] === v;
     return n;
   }, [value, layer]);
-/** Screen point of the voxel-resolution pixel (col, row) of a view's canvas. */
-const pointOn = (view, col, row) =>
-  page.evaluate(([v, c, r]) => {
-    const cv = document.querySelector(`canvas[data-view="${v}"]`);
-    const b = cv.getBoundingClientRect();
-    return { x: b.left + ((c + 0.5) / cv.width) * b.width, y: b.top + ((r + 0.5) / cv.height) * b.height };
-  }, [view, col, row]);
+const pointOn = (view, col, row) => h.pointOn(page, view, col, row);
 const pixel = (view, col, row) =>
   page.evaluate(([v, c, r]) => Array.from(document.querySelector(`canvas[data-view="${v}"]`).getContext('2d').getImageData(c, r, 1, 1).data), [view, col, row]);
-const settle = () => page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-const idle = () => page.waitForFunction(() => !window.supervox.bridge.busy).then(settle);
+const settle = () => h.settle(page);
+const idle = () => h.idle(page);
 
 test('the demo loads into three views at their middle slices', async () => {
   const s = await state();

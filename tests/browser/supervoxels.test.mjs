@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 
+import * as h from './browser.mjs';
 import { launch, OUT, ROOT, watchErrors } from './browser.mjs';
 import { serve } from './server.mjs';
 
@@ -27,19 +28,10 @@ after(async () => {
   await server?.close();
 });
 
-const shot = async (name) => {
-  const file = path.join(OUT, `${name}.png`);
-  await page.screenshot({ path: file });
-  console.log(`# screenshot: ${file}`);
-};
-const settle = () => page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-const idle = () => page.waitForFunction(() => !window.supervox.bridge.busy).then(settle);
-const pointOn = (view, col, row) =>
-  page.evaluate(([v, c, r]) => {
-    const cv = document.querySelector(`canvas[data-view="${v}"]`);
-    const b = cv.getBoundingClientRect();
-    return { x: b.left + ((c + 0.5) / cv.width) * b.width, y: b.top + ((r + 0.5) / cv.height) * b.height };
-  }, [view, col, row]);
+const shot = (name) => h.shot(page, name);
+const settle = () => h.settle(page);
+const idle = () => h.idle(page);
+const pointOn = (view, col, row) => h.pointOn(page, view, col, row);
 /** Count pixels of a view matching a colour test (r, g, b) => boolean, given as source. */
 const countPixels = (view, test) =>
   page.evaluate(([v, src]) => {

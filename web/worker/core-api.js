@@ -220,32 +220,6 @@
     }
 
     /**
-     * Supervoxels of an image (SNIC, see sv_supervoxels).
-     * @param {number} v handle
-     * @param {{count?: number, sizeMm?: number, compactness?: number, threshold?: number}} p
-     * @param {(fraction: number) => void} [onProgress]
-     * @returns {{count: number, labels: Uint32Array}} a copy of the map (0 = background)
-     */
-    supervoxels(v, p, onProgress) {
-      const M = this.M;
-      M.onProgress = onProgress || null;
-      try {
-        const thr = p.threshold === undefined || p.threshold === null ? -Infinity : p.threshold;
-        const ptr = M._svw_supervoxels(v, p.count || 0, p.sizeMm || 0, p.compactness || 0.1, thr) >>> 0;
-        if (!ptr) throw this.lastError();
-        try {
-          const count = M._svw_last_len() >>> 0;
-          const nvox = this.info(v).dims.reduce((a, b) => a * b, 1);
-          return { count, labels: new Uint32Array(M.HEAPU8.slice(ptr, ptr + 4 * nvox).buffer) };
-        } finally {
-          M._sv_free(ptr);
-        }
-      } finally {
-        M.onProgress = null;
-      }
-    }
-
-    /**
      * Supervoxels of an image with their index and graph, ready for strokes.
      * @param {number} v image handle
      * @param {{count?: number, sizeMm?: number, compactness?: number, threshold?: number}} p
