@@ -287,3 +287,15 @@ int32_t *svw_propagate(sv_history *h, sv_volume *layer, const svw_seg *s, int ax
     g_status = sv_propagate(h, layer, &s->seg, &st, &r);
     return g_status == SV_OK ? put_edit(&r) : NULL;
 }
+
+/* Bytes the segmenter keeps resident: the map, the index and the graph. */
+double svw_segmenter_bytes(const svw_seg *s)
+{
+    size_t n = s->ix->offsets[s->ix->count + 1] - s->ix->offsets[0];
+    size_t c = (size_t)s->g->count + 1;
+    size_t edges = s->g->adj_off[s->g->count + 1];
+    return (double)(n * 4                          /* map */
+                    + n * 4 + (c + 1) * 4          /* index */
+                    + c * (8 + 8 + 24 + 4 + 4)     /* graph stats + offsets */
+                    + edges * 4);                  /* graph edges */
+}

@@ -36,9 +36,11 @@ static const char *usage_text =
     "                                      VOLUME's grid; 0 = background (< T)\n"
     "  supervox propagate VOLUME --strokes S.json -o LABELS.nii[.gz]\n"
     "                     [--supervoxels SV.nii.gz | --count N | --size MM]\n"
-    "                     [--compactness C] [--threshold T]\n"
+    "                     [--compactness C] [--threshold T] [--reach R] [--spread K]\n"
     "                                      apply strokes over supervoxels; write the\n"
-    "                                      uint8 label map on VOLUME's grid\n";
+    "                                      uint8 label map on VOLUME's grid. paint\n"
+    "                                      spreads up to R x the stroke's length (1)\n"
+    "                                      within mean +- K sd of its intensities (2.5)\n";
 
 static int usage(const char *why)
 {
@@ -332,7 +334,9 @@ static int cmd_propagate(int argc, char **argv)
     size_t len, k;
     sv_status st;
     int i, rc = 0, level;
+    sv_paint_params paint;
     sv_sv_params_default(&p);
+    sv_paint_params_default(&paint);
     for (i = 0; i < argc; i++) {
         if (strcmp(argv[i], "-o") == 0 || strcmp(argv[i], "--strokes") == 0 || strcmp(argv[i], "--supervoxels") == 0) {
             if (i + 1 >= argc) return usage("an option needs a file");
@@ -342,6 +346,10 @@ static int cmd_propagate(int argc, char **argv)
             i++;
         } else if ((rc = sv_option(argc, argv, &i, &p)) != 0) {
             if (rc < 0) return -rc;
+        } else if (strcmp(argv[i], "--reach") == 0 || strcmp(argv[i], "--spread") == 0) {
+            double *dst = argv[i][2] == 'r' ? &paint.reach : &paint.k_sd;
+            if ((rc = number_arg(argc, argv, &i, dst))) return rc;
+            if (!(*dst > 0 && *dst < 1e6)) return usage("--reach and --spread must be positive");
         } else if (argv[i][0] == '-' && argv[i][1]) {
             return usage("propagate: unknown option");
         } else if (!in) {
@@ -397,7 +405,7 @@ static int cmd_propagate(int argc, char **argv)
     seg.labels = lab;
     seg.index = ix;
     seg.graph = g;
-    sv_paint_params_default(&seg.paint);
+    seg.paint = paint;
     for (k = 0; k < strokes->count; k++) {
         sv_edit_result r;
         if (sv_propagate(h, layer, &seg, &strokes->strokes[k], &r) != SV_OK) {

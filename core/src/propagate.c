@@ -13,8 +13,9 @@
  * over the lowest edges — a watershed on the graph.
  * MEMORY: graph ~ (40 + 8 x degree) bytes per supervoxel; a stroke allocates
  * per-supervoxel scratch (5 bytes) and its touched voxels.
- * PERFORMANCE: graph build O(nvox); a paint stroke O(E log E) on the graph
- * plus the voxels it paints (through the index: no scan of the volume).
+ * PERFORMANCE: graph build O(nvox); a paint stroke O(S) distance checks for
+ * S supervoxels plus O(E' log E') on the in-reach part of the graph plus the
+ * voxels it paints (through the index: no scan of the volume).
  */
 #include <math.h>
 #include <string.h>
@@ -267,18 +268,39 @@ static sv_status compete(const sv_segmenter *s, const sv_stroke *st, const touch
         len += sqrt(d2);
     }
     reach = s->paint.reach * (len + st->width * fmin(sp[0], fmin(sp[1], sp[2])));
+    /* Only supervoxels within reach can go either way; those beyond are
+     * background. So the flood runs on the in-reach part of the graph, seeded
+     * with the object, the in-reach intensity outliers, and the out-of-reach
+     * neighbours of in-reach supervoxels (cost 0, like every background
+     * marker) — the same assignment as flooding the whole graph, in time
+     * proportional to the stroke's neighbourhood. bit 1 of t->sv = in reach. */
+    for (id = 1; id <= g->count; id++)
+        if (t->sv[id] || dist_to_stroke(g->centroid + 3 * id, st, sp) <= reach) t->sv[id] |= 2;
     for (id = 1; id <= g->count; id++) {
         fe e;
+        uint32_t a;
+        if (!(t->sv[id] & 2)) continue;
         e.c = 0;
         e.id = id;
-        if (t->sv[id]) {
+        if (t->sv[id] & 1) {
             e.side = 1;
-        } else if (fabs(g->mean[id] - mu) > s->paint.k_sd * sd || dist_to_stroke(g->centroid + 3 * id, st, sp) > reach) {
+        } else if (fabs(g->mean[id] - mu) > s->paint.k_sd * sd) {
             e.side = 2;
         } else {
-            continue;
+            e.side = 0;
         }
-        if (!fpush(&heap, &hn, &hcap, e)) goto oom;
+        if (e.side && !fpush(&heap, &hn, &hcap, e)) goto oom;
+        for (a = g->adj_off[id]; a < g->adj_off[id + 1]; a++) {
+            fe f;
+            uint32_t o = g->adj[a];
+            if (t->sv[o] & 6) continue; /* in reach, or already queued */
+            t->sv[o] |= 4;
+            /* beyond reach: background, and a seed for its in-reach neighbours */
+            f.c = 0;
+            f.id = o;
+            f.side = 2;
+            if (!fpush(&heap, &hn, &hcap, f)) goto oom;
+        }
     }
     while (hn) {
         fe e = fpop(heap, &hn);
@@ -288,7 +310,7 @@ static sv_status compete(const sv_segmenter *s, const sv_stroke *st, const touch
         for (a = g->adj_off[e.id]; a < g->adj_off[e.id + 1]; a++) {
             uint32_t o = g->adj[a];
             fe f;
-            if (side[o]) continue;
+            if (side[o] || !(t->sv[o] & 2)) continue; /* the flood stays within reach */
             f.c = fmax(e.c, fabs(g->mean[o] - g->mean[e.id]));
             f.id = o;
             f.side = e.side;

@@ -35,5 +35,17 @@ done
 echo
 echo "skimage slic without a mask on the demo brain, 5000 segments: $(/usr/bin/python3 tests/bench/slic_skimage.py "$DATA/brain/norm_crop.nii.gz" 5000 0.1 | awk '{print $1 " s (" $2 " segments)"}')"
 echo
+echo "## Strokes over ~20 000 supervoxels at 256^3 in wasm (Node), and resident memory"
+echo
+node tests/bench/stroke-latency.mjs "$OUT/brain256.nii.gz" 20000 1 | /usr/bin/python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+print("| measure | value | goal |")
+print("|---|---|---|")
+print("| paint stroke to labels written, median / p95 | {} / {} ms | p95 < 16 ms |".format(*r["paint_ms"][:2]))
+print("| touch stroke to labels written, median / p95 | {} / {} ms | p95 < 16 ms |".format(*r["touch_ms"][:2]))
+print("| resident bytes per voxel (image, one layer, supervoxel map, index, graph) | {} | <= 12 |".format(r["bytes_per_voxel"]))
+'
+echo
 /usr/bin/python3 tests/bench/annotate_bench.py build/supervox "$OUT/annotate" "$DATA"
 } | tee "$OUT/results.md"

@@ -245,6 +245,11 @@
       return new Uint32Array(this.M.HEAPU8.slice(p, p + 4 * nvox).buffer);
     }
 
+    /** Bytes a segmenter keeps resident (map, index, graph). @param {number} seg */
+    segmenterBytes(seg) {
+      return this.M._svw_segmenter_bytes(seg);
+    }
+
     /** @param {number} seg */
     freeSegmenter(seg) {
       this.M._svw_segmenter_free(seg);
