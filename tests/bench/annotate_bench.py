@@ -168,4 +168,5 @@ def main():
     print("| **mean** | " + " | ".join(f"**{np.mean(means[k]):.2f}**" for k in ("o1", "o3", "o5", "d1", "d3", "d5")) + " |")
 
 
-main()
+if __name__ == "__main__":
+    main()
