@@ -220,16 +220,22 @@ static int progress_to_js(void *ctx, double f)
 
 /* --- propagation: a segmenter (supervoxels + index + graph) per image ------- */
 
+#define SVW_LEVELS 3 /* fine, then merged to 1/4 and 1/16 of the count */
+
 typedef struct svw_seg {
     uint32_t *labels;
     sv_sv_index *ix;
     sv_sv_graph *g;
+    uint32_t *level[SVW_LEVELS];  /* level[0] unused (fine); else merge maps */
+    uint32_t groups[SVW_LEVELS];
     sv_segmenter seg;
 } svw_seg;
 
 void svw_segmenter_free(svw_seg *s)
 {
+    int l;
     if (!s) return;
+    for (l = 1; l < SVW_LEVELS; l++) free(s->level[l]);
     sv_sv_graph_free(s->g);
     sv_sv_index_free(s->ix);
     sv_free(s->labels);
@@ -255,6 +261,16 @@ svw_seg *svw_segmenter_create(const sv_volume *img, int count, double size_mm, d
     g_status = sv_supervoxels(img, &p, progress_to_js, NULL, &s->labels, &n);
     if (g_status == SV_OK) g_status = sv_sv_index_build(s->labels, img->nvox, n, &s->ix);
     if (g_status == SV_OK) g_status = sv_sv_graph_build(img, s->labels, s->ix, &s->g);
+    if (g_status == SV_OK) {
+        int l;
+        s->groups[0] = n;
+        for (l = 1; l < SVW_LEVELS && g_status == SV_OK; l++) {
+            uint32_t target = n >> (2 * l);
+            s->level[l] = (uint32_t *)malloc(((size_t)n + 1) * sizeof(uint32_t));
+            if (!s->level[l]) g_status = SV_ENOMEM;
+            else g_status = sv_sv_merge(s->g, target ? target : 1, s->level[l], &s->groups[l]);
+        }
+    }
     if (g_status != SV_OK) {
         svw_segmenter_free(s);
         return NULL;
@@ -270,13 +286,21 @@ svw_seg *svw_segmenter_create(const sv_volume *img, int count, double size_mm, d
 
 uint32_t *svw_segmenter_labels(const svw_seg *s) { return s->labels; }
 
+/* Level l's merge map (count + 1 entries; 0 for the fine level) and its group count. */
+uint32_t *svw_segmenter_level_map(const svw_seg *s, int l) { return l > 0 && l < SVW_LEVELS ? s->level[l] : NULL; }
+int svw_segmenter_level_groups(const svw_seg *s, int l) { return l >= 0 && l < SVW_LEVELS ? (int)s->groups[l] : 0; }
+
 /* Apply one stroke (points: npoints x 3 doubles in the heap) to layer as one
- * undo step in h. Returns the g_edit array, or 0 on failure. */
-int32_t *svw_propagate(sv_history *h, sv_volume *layer, const svw_seg *s, int axis, int label, int mode, double width,
-                       const double *points, int npoints, int only_unlabelled)
+ * undo step in h, at granularity level (0 fine, 1 and 2 coarser). Returns the
+ * g_edit array, or 0 on failure. */
+int32_t *svw_propagate(sv_history *h, sv_volume *layer, svw_seg *s, int level, int axis, int label, int mode,
+                       double width, const double *points, int npoints, int only_unlabelled)
 {
     sv_stroke st;
     sv_edit_result r;
+    if (level < 0 || level >= SVW_LEVELS) level = 0; /* core-api.js refuses these; stay memory-safe */
+    s->seg.level = level ? s->level[level] : NULL;
+    s->seg.level_groups = s->groups[level];
     st.axis = axis;
     st.label = (uint8_t)label;
     st.mode = (sv_stroke_mode)mode;

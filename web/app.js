@@ -429,6 +429,7 @@ async function computeSupervoxels() {
     await session.computeSupervoxels({ count, compactness, threshold }, (f) => showProgress('Computing supervoxels', f));
     const sv = session.supervoxels;
     $('sv-status').textContent = `${sv?.count.toLocaleString()} supervoxels in ${((performance.now() - t0) / 1000).toFixed(1)} s`;
+    input('sv-level').dispatchEvent(new Event('input'));
     if (settings.tool !== 'stroke') setTool('stroke');
   } catch (e) {
     const err = /** @type {any} */ (e);
@@ -447,6 +448,12 @@ $('sv-cancel').addEventListener('click', () => {
 input('sv-boundaries').addEventListener('change', () => {
   settings.boundaries = input('sv-boundaries').checked;
   allViews.forEach((v) => v.requestDraw());
+});
+input('sv-level').addEventListener('input', () => {
+  const level = Number(input('sv-level').value);
+  session.setLevel(level);
+  const sv = session.supervoxels;
+  $('sv-level-out').textContent = ['fine', 'medium', 'coarse'][level] + (sv ? ` (${sv.levels.groups[level].toLocaleString()})` : '');
 });
 /** @type {HTMLSelectElement} */ ($('stroke-mode')).addEventListener('change', (e) => (settings.strokeMode = /** @type {HTMLSelectElement} */ (e.target).value));
 session.on('supervoxels', (sv) => {

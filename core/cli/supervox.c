@@ -401,6 +401,7 @@ static int cmd_propagate(int argc, char **argv)
         goto done;
     }
     layer->meta.intent_code = SV_INTENT_LABEL;
+    memset(&seg, 0, sizeof seg); /* fine level: no merge map */
     seg.image = img;
     seg.labels = lab;
     seg.index = ix;

@@ -115,6 +115,128 @@ oom:
     return sv_fail(SV_ENOMEM, "out of memory for the supervoxel graph");
 }
 
+/* --- merging into coarser levels ------------------------------------------------ */
+
+typedef struct me {
+    double c;
+    uint32_t a, b;
+} me;
+
+static int me_less(const me *x, const me *y)
+{
+    if (x->c != y->c) return x->c < y->c;
+    if (x->a != y->a) return x->a < y->a;
+    return x->b < y->b;
+}
+
+static int mpush(me **h, size_t *n, size_t *cap, me e)
+{
+    size_t i;
+    if (*n == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 1024;
+        me *nh = (me *)SV_REALLOC(*h, ncap * sizeof *nh);
+        if (!nh) return 0;
+        *h = nh;
+        *cap = ncap;
+    }
+    i = (*n)++;
+    while (i > 0 && me_less(&e, &(*h)[(i - 1) / 2])) {
+        (*h)[i] = (*h)[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    (*h)[i] = e;
+    return 1;
+}
+
+static me mpop(me *h, size_t *n)
+{
+    me top = h[0], last = h[--*n];
+    size_t i = 0;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= *n) break;
+        if (c + 1 < *n && me_less(&h[c + 1], &h[c])) c++;
+        if (!me_less(&h[c], &last)) break;
+        h[i] = h[c];
+        i = c;
+    }
+    if (*n) h[i] = last;
+    return top;
+}
+
+static uint32_t find(uint32_t *parent, uint32_t x)
+{
+    while (parent[x] != x) {
+        parent[x] = parent[parent[x]];
+        x = parent[x];
+    }
+    return x;
+}
+
+sv_status sv_sv_merge(const sv_sv_graph *g, uint32_t target, uint32_t *map, uint32_t *groups)
+{
+    uint32_t n = g->count, id, a, left = n, *parent = NULL, next = 0;
+    double *mean = NULL, *size = NULL;
+    me *h = NULL;
+    size_t hn = 0, hcap = 0;
+    sv_status st = SV_OK;
+    *groups = 0;
+    if (target < 1) return sv_fail(SV_EINVAL, "a merge needs a target of at least one group");
+    parent = (uint32_t *)SV_MALLOC(((size_t)n + 1) * sizeof *parent);
+    mean = (double *)SV_MALLOC(((size_t)n + 1) * sizeof *mean);
+    size = (double *)SV_MALLOC(((size_t)n + 1) * sizeof *size);
+    if (!parent || !mean || !size) goto oom;
+    for (id = 0; id <= n; id++) {
+        parent[id] = id;
+        mean[id] = g->mean[id];
+        size[id] = g->size[id];
+    }
+    for (id = 1; id <= n; id++)
+        for (a = g->adj_off[id]; a < g->adj_off[id + 1]; a++) {
+            me e;
+            if (g->adj[a] < id) continue; /* each pair once */
+            e.a = id;
+            e.b = g->adj[a];
+            e.c = fabs(mean[e.a] - mean[e.b]);
+            if (!mpush(&h, &hn, &hcap, e)) goto oom;
+        }
+    /* greedy: the closest pair of groups first; an edge whose groups changed is re-priced lazily */
+    while (left > target && hn) {
+        me e = mpop(h, &hn);
+        uint32_t ra = find(parent, e.a), rb = find(parent, e.b), lo, hi;
+        double c;
+        if (ra == rb) continue;
+        c = fabs(mean[ra] - mean[rb]);
+        if (c > e.c) {
+            e.c = c;
+            if (!mpush(&h, &hn, &hcap, e)) goto oom;
+            continue;
+        }
+        lo = ra < rb ? ra : rb;
+        hi = ra < rb ? rb : ra;
+        mean[lo] = (mean[lo] * size[lo] + mean[hi] * size[hi]) / (size[lo] + size[hi]);
+        size[lo] += size[hi];
+        parent[hi] = lo;
+        left--;
+    }
+    /* number the groups 1.. in order of their first supervoxel */
+    map[0] = 0;
+    for (id = 1; id <= n; id++) {
+        uint32_t r = find(parent, id);
+        map[id] = r == id ? ++next : map[r];
+    }
+    *groups = next;
+    goto done;
+oom:
+    st = sv_fail(SV_ENOMEM, "out of memory merging supervoxels");
+done:
+    SV_FREE(parent);
+    SV_FREE(mean);
+    SV_FREE(size);
+    SV_FREE(h);
+    return st;
+}
+
 /* --- strokes ---------------------------------------------------------------- */
 
 typedef struct touched {
@@ -365,6 +487,19 @@ sv_status sv_propagate(sv_history *h, sv_volume *layer, const sv_segmenter *s, c
             rc = sv_fail(SV_ENOMEM, "out of memory for the stroke");
             goto done;
         }
+    }
+    if (s->level) {
+        /* a coarser level: every supervoxel of a touched group counts as touched */
+        uint8_t *grp = (uint8_t *)SV_CALLOC((size_t)s->level_groups + 1, 1);
+        if (!grp) {
+            rc = sv_fail(SV_ENOMEM, "out of memory for the stroke");
+            goto done;
+        }
+        for (id = 1; id <= n; id++)
+            if (t.sv[id]) grp[s->level[id]] = 1;
+        for (id = 1; id <= n; id++)
+            if (grp[s->level[id]]) t.sv[id] = 1;
+        SV_FREE(grp);
     }
     if (st->mode == SV_STROKE_PAINT) {
         rc = compete(s, st, &t, side);

@@ -146,3 +146,48 @@ test('cancel stops the computation; the page stays usable and the core comes bac
   assert.match(await page.textContent('#error-text'), /Compute supervoxels first/);
   assert.deepEqual(errors, []);
 });
+
+test('the granularity slider coarsens boundaries and strokes without recomputing', async () => {
+  await page.fill('#sv-count', '4000');
+  await page.click('#sv-compute');
+  await page.waitForFunction(() => /supervoxels in/.test(document.getElementById('sv-status').textContent), null, { timeout: 60000 });
+  await page.check('#sv-boundaries');
+  await settle();
+  const yellow = () => countPixels('axial', 'r > 180 && g > 160 && b < 130');
+  const fine = await yellow();
+  await page.$eval('#sv-level', (el) => {
+    el.value = '2';
+    el.dispatchEvent(new Event('input'));
+  });
+  await settle();
+  const coarse = await yellow();
+  // merging follows intensity: white matter merges, grey/white interfaces (long in a cortex) stay
+  assert.ok(coarse < fine * 0.9, `boundary pixels: fine ${fine}, coarse ${coarse}`);
+  assert.match(await page.textContent('#sv-level-out'), /coarse \(\d+/);
+  await shot('supervoxels-coarse');
+  // a touch stroke at the coarse level paints more than the same stroke at the fine level
+  await page.selectOption('#stroke-mode', 'touch');
+  await page.keyboard.press('s');
+  const painted = async (level) => {
+    await page.$eval('#sv-level', (el, l) => {
+      el.value = String(l);
+      el.dispatchEvent(new Event('input'));
+    }, level);
+    const a = await pointOn('axial', 60, 95);
+    const b = await pointOn('axial', 66, 95);
+    await page.mouse.move(a.x, a.y);
+    await page.mouse.down();
+    await page.mouse.move(b.x, b.y, { steps: 3 });
+    await page.mouse.up();
+    await idle();
+    const n = await page.evaluate(() => window.supervox.session.layer.data.reduce((s, x) => s + (x === window.supervox.session.activeLabel), 0));
+    await page.keyboard.press('Control+z');
+    await idle();
+    return n;
+  };
+  const nFine = await painted(0);
+  const nCoarse = await painted(2);
+  assert.ok(nFine > 0 && nCoarse > nFine, `painted fine ${nFine}, coarse ${nCoarse}`);
+  await page.uncheck('#sv-boundaries');
+  assert.deepEqual(errors, []);
+});

@@ -180,8 +180,55 @@ static void bad_strokes_are_refused(void)
     teardown(&f);
 }
 
+static void merging_stays_within_regions_and_coarsens_strokes(void)
+{
+    fixture f;
+    uint32_t *map, groups, id, *region_of;
+    int mixed = 0;
+    size_t v;
+    double pts[6] = {30, 20, 12, 34, 20, 12}; /* inside the ball */
+    sv_stroke st = {2, 2, SV_STROKE_TOUCH, 1, pts, 2, 0};
+    sv_edit_result fine, coarse;
+    if (!setup(&f, -HUGE_VAL)) { CHECK(0); return; }
+    map = (uint32_t *)malloc((f.count + 1) * sizeof *map);
+    region_of = (uint32_t *)calloc(f.count + 1, sizeof *region_of);
+    /* 3 regions (left, right, ball): merging down to 3 groups joins exactly the regions */
+    CHECK_EQ_INT(sv_sv_merge(f.g, 3, map, &groups), SV_OK);
+    CHECK_EQ_INT(groups, 3);
+    CHECK_EQ_INT(map[0], 0);
+    for (v = 0; v < f.img->nvox; v++) {
+        uint32_t s = f.labels[v], r = (uint32_t)((int16_t *)f.img->data)[v];
+        if (!region_of[map[s]]) region_of[map[s]] = r;
+        else if (region_of[map[s]] != r) mixed++;
+    }
+    CHECK_EQ_INT(mixed, 0);
+    for (id = 1; id <= f.count; id++) CHECK(map[id] >= 1 && map[id] <= groups);
+    /* a touch stroke at that level paints the whole ball; at the fine level only a part */
+    CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &st, &fine), SV_OK);
+    f.seg.level = map;
+    f.seg.level_groups = groups;
+    CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &st, &coarse), SV_OK);
+    {
+        size_t ball = 0, painted = 0;
+        int i, j, k;
+        for (k = 0; k < 24; k++)
+            for (j = 0; j < 40; j++)
+                for (i = 0; i < 48; i++) {
+                    ball += in_ball(i, j, k);
+                    painted += ((uint8_t *)f.layer->data)[i + 48 * (j + 40 * k)] == 2;
+                }
+        CHECK_EQ_INT(painted, ball);
+        CHECK(fine.changed < ball);
+    }
+    CHECK_EQ_INT(sv_sv_merge(f.g, 0, map, &groups), SV_EINVAL);
+    free(map);
+    free(region_of);
+    teardown(&f);
+}
+
 void suite_propagate(void)
 {
+    RUN(merging_stays_within_regions_and_coarsens_strokes);
     RUN(touch_paints_exactly_the_touched_supervoxels);
     RUN(background_is_never_painted_and_erase_restores);
     RUN(erase_restores_after_touch);

@@ -99,3 +99,29 @@ test('the same strokes through the CLI and through the wasm build give identical
     core.freeSegmenter(seg);
   }
 });
+
+test('coarser levels: fewer groups, and a stroke at a coarser level paints at least what the fine one does', () => {
+  const { seg, count } = core.createSegmenter(image, { count: 4000, compactness: 0.1, threshold: 1 });
+  const layer = core.createLayer(image);
+  try {
+    const { groups, maps } = core.segmenterLevels(seg);
+    assert.equal(groups[0], count);
+    assert.ok(groups[1] <= Math.ceil(count / 4) && groups[1] >= count / 4 - 1, `level 1: ${groups[1]} groups`);
+    assert.ok(groups[2] <= Math.ceil(count / 16) && groups[2] >= count / 16 - 1, `level 2: ${groups[2]} groups`);
+    assert.equal(maps[0], null);
+    assert.equal(maps[1].length, count + 1);
+    const stroke = { axis: 1, label: 1, mode: 'touch', points: [[60, 70, 90], [70, 70, 90]] };
+    const sizes = [0, 1, 2].map((level) => {
+      const e = core.propagate(layer, seg, stroke, level);
+      const n = new Uint8Array(core.volumeData(layer)).reduce((a, x) => a + (x === 1), 0);
+      core.undoRedo(false);
+      return n;
+    });
+    assert.ok(sizes[0] > 0 && sizes[0] <= sizes[1] && sizes[1] <= sizes[2], `painted ${sizes}`);
+    assert.ok(sizes[2] > sizes[0], 'a coarser level paints more');
+    assert.throws(() => core.propagate(layer, seg, stroke, 3), (e) => e.code === 'SV_EINVAL');
+  } finally {
+    core.deleteLayer(layer);
+    core.freeSegmenter(seg);
+  }
+});

@@ -44,8 +44,10 @@ export class Session {
     this.cursor = [0, 0, 0];
     this.window = { lo: 0, hi: 1 };
     this.history = { undo: 0, redo: 0 };
-    /** @type {{seg: number, count: number, labels: Uint32Array} | null} */
+    /** @type {{seg: number, count: number, labels: Uint32Array, levels: {groups: number[], maps: (Uint32Array | null)[]}} | null} */
     this.supervoxels = null;
+    /** granularity: 0 fine, 1 and 2 coarser merges (no recomputation) */
+    this.svLevel = 0;
     /** @type {Uint8Array | null} per supervoxel id: highlighted (a stroke in progress touches it) */
     this.highlight = null;
     /** @type {Uint8Array | null} the image file, kept to restore the worker after a cancel */
@@ -270,8 +272,20 @@ export class Session {
     );
     if (this.supervoxels) this.bridge.call('freeSegmenter', { seg: this.supervoxels.seg }).catch(() => {});
     this.supervoxels = r;
-    this.highlight = new Uint8Array(r.count + 1);
+    this.highlight = new Uint8Array(r.levels.groups[this.svLevel] + 1);
     this.emit('supervoxels', r);
+  }
+
+  /** Choose the granularity strokes and boundaries use. @param {number} level 0, 1 or 2 */
+  setLevel(level) {
+    this.svLevel = level;
+    if (this.supervoxels) this.highlight = new Uint8Array(this.supervoxels.levels.groups[level] + 1);
+    this.emit('supervoxels', this.supervoxels);
+  }
+
+  /** The level's merge map (fine id -> group), or null at the fine level. */
+  get levelMap() {
+    return this.supervoxels ? this.supervoxels.levels.maps[this.svLevel] : null;
   }
 
   /**
@@ -306,7 +320,7 @@ export class Session {
     if (!sv) throw new Error('compute supervoxels first');
     const layer = this.layer;
     const st = { ...stroke, label: stroke.mode === 'erase' ? 0 : this.activeLabel, width: stroke.width || 1 };
-    const r = await this.bridge.call('propagate', { layer: layer.id, seg: sv.seg, stroke: st, dims: this.dims });
+    const r = await this.bridge.call('propagate', { layer: layer.id, seg: sv.seg, stroke: st, dims: this.dims, level: this.svLevel });
     this.history = r.counts;
     if (r.edit.changed) this.patch(layer.id, r.edit.lo, r.edit.hi, r.data);
     this.emit('history', this.history);

@@ -232,17 +232,19 @@ export class SliceView {
     const any = hl && hl.some((x) => x);
     if (!sv || (!boundaries && !any)) return;
     const L = sv.labels;
+    const map = this.session.levelMap; // boundaries and highlight at the chosen granularity
+    const at = map ? (/** @type {number} */ i) => map[L[i]] : (/** @type {number} */ i) => L[i];
     let o = 0;
     for (let row = 0; row < h; row++) {
       let idx = start + row * dv;
       for (let col = 0; col < w; col++, idx += dh, o += 4) {
-        const id = L[idx];
+        const id = at(idx);
         if (any && hl && hl[id]) {
           out[o] += (60 - out[o]) * 0.45;
           out[o + 1] += (220 - out[o + 1]) * 0.45;
           out[o + 2] += (255 - out[o + 2]) * 0.45;
         }
-        if (boundaries && ((col < w - 1 && L[idx + dh] !== id) || (row < h - 1 && L[idx + dv] !== id))) {
+        if (boundaries && ((col < w - 1 && at(idx + dh) !== id) || (row < h - 1 && at(idx + dv) !== id))) {
           out[o] += (255 - out[o]) * 0.5;
           out[o + 1] += (230 - out[o + 1]) * 0.5;
           out[o + 2] += (60 - out[o + 2]) * 0.5;
@@ -261,7 +263,9 @@ export class SliceView {
     for (let t = 0; t <= n; t++) {
       const p = a.map((x, k) => Math.round(x + ((b[k] - x) * t) / n));
       if (p.some((x, k) => x < 0 || x >= d[k])) continue;
-      hl[sv.labels[p[0] + d[0] * (p[1] + d[1] * p[2])]] = 1;
+      const id = sv.labels[p[0] + d[0] * (p[1] + d[1] * p[2])];
+      const map = this.session.levelMap;
+      hl[map ? map[id] : id] = 1;
     }
     hl[0] = 0; // background is never painted
   }

@@ -245,6 +245,20 @@
       return new Uint32Array(this.M.HEAPU8.slice(p, p + 4 * nvox).buffer);
     }
 
+    /**
+     * The coarser levels' merge maps (fine id -> group id), level 1 and 2.
+     * @param {number} seg @returns {{groups: number[], maps: (Uint32Array | null)[]}}
+     */
+    segmenterLevels(seg) {
+      const M = this.M;
+      const groups = [0, 1, 2].map((l) => M._svw_segmenter_level_groups(seg, l));
+      const maps = [0, 1, 2].map((l) => {
+        const p = M._svw_segmenter_level_map(seg, l) >>> 0;
+        return p ? new Uint32Array(M.HEAPU8.slice(p, p + 4 * (groups[0] + 1)).buffer) : null;
+      });
+      return { groups, maps };
+    }
+
     /** Bytes a segmenter keeps resident (map, index, graph). @param {number} seg */
     segmenterBytes(seg) {
       return this.M._svw_segmenter_bytes(seg);
@@ -260,19 +274,21 @@
      * as one undo step.
      * @param {number} layer @param {number} seg
      * @param {{axis: number, label: number, mode?: string, width?: number, points: number[][], only_unlabelled?: boolean}} st
+     * @param {number} [level] granularity: 0 fine (default), 1 (1/4 of the count), 2 (1/16)
      * @returns {Edit}
      */
-    propagate(layer, seg, st) {
+    propagate(layer, seg, st, level = 0) {
       const M = this.M;
       const modes = { paint: 0, touch: 1, brush: 2, erase: 3 };
       const mode = /** @type {any} */ (modes)[st.mode || 'paint'];
       if (mode === undefined) throw new CoreError('SV_EINVAL', `unknown stroke mode "${st.mode}"`);
+      if (![0, 1, 2].includes(level)) throw new CoreError('SV_EINVAL', `granularity level ${level} is not 0, 1 or 2`);
       const flat = st.points.flat();
       const p = M._svw_malloc(8 * Math.max(1, flat.length)) >>> 0;
       if (!p) throw new CoreError('SV_ENOMEM', 'out of memory');
       try {
         M.HEAPF64.set(flat, p / 8);
-        const e = M._svw_propagate(this.history, layer, seg, st.axis, st.label, mode, st.width || 1, p, st.points.length, st.only_unlabelled ? 1 : 0);
+        const e = M._svw_propagate(this.history, layer, seg, level, st.axis, st.label, mode, st.width || 1, p, st.points.length, st.only_unlabelled ? 1 : 0);
         if (!e) throw this.lastError();
         return this.readEdit(e);
       } finally {

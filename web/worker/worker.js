@@ -97,7 +97,9 @@ const ops = {
     const c = await core();
     const { seg, count: n } = c.createSegmenter(image, { count, compactness, threshold }, (f) => progress('supervoxels', f));
     const labels = c.segmenterLabels(seg, nvox);
-    return { result: { seg, count: n, labels }, transfer: [labels.buffer] };
+    const levels = c.segmenterLevels(seg);
+    const transfer = [labels.buffer, ...levels.maps.filter((m) => m).map((m) => /** @type {Uint32Array} */ (m).buffer)];
+    return { result: { seg, count: n, labels, levels }, transfer };
   },
 
   async freeSegmenter({ seg }) {
@@ -107,9 +109,9 @@ const ops = {
   },
 
   /** One stroke over supervoxels (one undo step); returns the changed box's voxels. */
-  async propagate({ layer, seg, stroke, dims }) {
+  async propagate({ layer, seg, stroke, dims, level }) {
     const c = await core();
-    const edit = c.propagate(layer, seg, stroke);
+    const edit = c.propagate(layer, seg, stroke, level || 0);
     const data = edit.changed ? c.boxData(layer, dims, edit.lo, edit.hi) : new Uint8Array(0);
     return { result: { edit, data, counts: c.historyCounts() }, transfer: [data.buffer] };
   },

@@ -42,6 +42,14 @@ typedef struct sv_sv_graph {
 sv_status sv_sv_graph_build(const sv_volume *img, const uint32_t *labels, const sv_sv_index *ix, sv_sv_graph **out);
 void sv_sv_graph_free(sv_sv_graph *g);
 
+/* Coarser granularity without recomputing: merge 6-adjacent supervoxels,
+ * the pair with the closest mean intensities first (size-weighted means are
+ * updated as groups grow), until `target` groups remain (fewer only if the
+ * graph has fewer connected pieces). map (count + 1 entries, caller-owned)
+ * receives each supervoxel's group, 1..*groups in order of first member;
+ * map[0] = 0 (background). Deterministic. Returns SV_OK, SV_EINVAL, SV_ENOMEM. */
+sv_status sv_sv_merge(const sv_sv_graph *g, uint32_t target, uint32_t *map, uint32_t *groups);
+
 typedef enum sv_stroke_mode { SV_STROKE_PAINT = 0, SV_STROKE_TOUCH, SV_STROKE_BRUSH, SV_STROKE_ERASE } sv_stroke_mode;
 
 typedef struct sv_stroke {
@@ -72,6 +80,8 @@ typedef struct sv_segmenter {
     const uint32_t *labels;   /* supervoxel map, image->nvox entries */
     const sv_sv_index *index;
     const sv_sv_graph *graph;
+    const uint32_t *level;    /* NULL, or a merge map (sv_sv_merge): strokes take whole groups */
+    uint32_t level_groups;    /* groups in `level` */
     sv_paint_params paint;
 } sv_segmenter;
 
