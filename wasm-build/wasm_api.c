@@ -236,6 +236,7 @@ void svw_segmenter_free(svw_seg *s)
     int l;
     if (!s) return;
     for (l = 1; l < SVW_LEVELS; l++) free(s->level[l]);
+    sv_stroke_ws_free(s->seg.ws);
     sv_sv_graph_free(s->g);
     sv_sv_index_free(s->ix);
     sv_free(s->labels);
@@ -271,6 +272,7 @@ svw_seg *svw_segmenter_create(const sv_volume *img, int count, double size_mm, d
             else g_status = sv_sv_merge(s->g, target ? target : 1, s->level[l], &s->groups[l]);
         }
     }
+    if (g_status == SV_OK) g_status = sv_stroke_ws_create(n, &s->seg.ws);
     if (g_status != SV_OK) {
         svw_segmenter_free(s);
         return NULL;

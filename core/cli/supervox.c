@@ -335,6 +335,7 @@ static int cmd_propagate(int argc, char **argv)
     sv_status st;
     int i, rc = 0, level;
     sv_paint_params paint;
+    memset(&seg, 0, sizeof seg); /* fine level, no workspace yet: safe to free at any exit */
     sv_sv_params_default(&p);
     sv_paint_params_default(&paint);
     for (i = 0; i < argc; i++) {
@@ -401,12 +402,15 @@ static int cmd_propagate(int argc, char **argv)
         goto done;
     }
     layer->meta.intent_code = SV_INTENT_LABEL;
-    memset(&seg, 0, sizeof seg); /* fine level: no merge map */
     seg.image = img;
     seg.labels = lab;
     seg.index = ix;
     seg.graph = g;
     seg.paint = paint;
+    if ((st = sv_stroke_ws_create(count, &seg.ws)) != SV_OK) {
+        rc = fail_file(in, sv_last_error());
+        goto done;
+    }
     for (k = 0; k < strokes->count; k++) {
         sv_edit_result r;
         if (sv_propagate(h, layer, &seg, &strokes->strokes[k], &r) != SV_OK) {
@@ -421,6 +425,7 @@ static int cmd_propagate(int argc, char **argv)
     }
     rc = write_file(outpath, bytes, len);
 done:
+    sv_stroke_ws_free(seg.ws);
     sv_free(bytes);
     sv_history_free(h);
     sv_volume_free(layer);

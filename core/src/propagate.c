@@ -239,10 +239,55 @@ done:
 
 /* --- strokes ---------------------------------------------------------------- */
 
+/* The flood's queue entry. */
+typedef struct fe {
+    double c;
+    uint32_t id;
+    uint8_t side; /* 1 object, 2 background */
+} fe;
+
+struct sv_stroke_ws {
+    uint32_t count;
+    uint8_t *sv;    /* per supervoxel: bit 0 touched, bit 1 in reach, bit 2 queued */
+    uint8_t *side;  /* per supervoxel: 0, 1 object, 2 background */
+    uint8_t *grp;   /* per group of a coarser level: touched */
+    uint32_t *vox;  /* touched voxels */
+    size_t vcap;
+    fe *heap;
+    size_t hcap;
+};
+
+sv_status sv_stroke_ws_create(uint32_t count, sv_stroke_ws **out)
+{
+    sv_stroke_ws *ws = (sv_stroke_ws *)SV_CALLOC(1, sizeof *ws);
+    *out = NULL;
+    if (!ws) return sv_fail(SV_ENOMEM, "out of memory for stroke scratch");
+    ws->count = count;
+    ws->sv = (uint8_t *)SV_CALLOC((size_t)count + 1, 1);
+    ws->side = (uint8_t *)SV_CALLOC((size_t)count + 1, 1);
+    ws->grp = (uint8_t *)SV_CALLOC((size_t)count + 1, 1);
+    if (!ws->sv || !ws->side || !ws->grp) {
+        sv_stroke_ws_free(ws);
+        return sv_fail(SV_ENOMEM, "out of memory for stroke scratch");
+    }
+    *out = ws;
+    return SV_OK;
+}
+
+void sv_stroke_ws_free(sv_stroke_ws *ws)
+{
+    if (!ws) return;
+    SV_FREE(ws->sv);
+    SV_FREE(ws->side);
+    SV_FREE(ws->grp);
+    SV_FREE(ws->vox);
+    SV_FREE(ws->heap);
+    SV_FREE(ws);
+}
+
 typedef struct touched {
-    uint32_t *vox;      /* touched voxel indices */
-    size_t n, cap;
-    uint8_t *sv;        /* per supervoxel id: touched? */
+    sv_stroke_ws *ws;   /* vox, vcap and sv live here */
+    size_t n;
     const uint32_t *labels;
     int oom;
 } touched;
@@ -250,19 +295,20 @@ typedef struct touched {
 static int touch_voxel(void *ctx, size_t idx, const int32_t p[3])
 {
     touched *t = (touched *)ctx;
+    sv_stroke_ws *ws = t->ws;
     (void)p;
-    if (t->n == t->cap) {
-        size_t ncap = t->cap ? t->cap * 2 : 1024;
-        uint32_t *nv = (uint32_t *)SV_REALLOC(t->vox, ncap * sizeof *nv);
+    if (t->n == ws->vcap) { /* grows only past the largest stroke so far */
+        size_t ncap = ws->vcap ? ws->vcap * 2 : 1024;
+        uint32_t *nv = (uint32_t *)SV_REALLOC(ws->vox, ncap * sizeof *nv);
         if (!nv) {
             t->oom = 1;
             return 1;
         }
-        t->vox = nv;
-        t->cap = ncap;
+        ws->vox = nv;
+        ws->vcap = ncap;
     }
-    t->vox[t->n++] = (uint32_t)idx;
-    t->sv[t->labels[idx]] = 1;
+    ws->vox[t->n++] = (uint32_t)idx;
+    ws->sv[t->labels[idx]] = 1;
     return 0;
 }
 
@@ -308,12 +354,6 @@ static double dist_to_stroke(const double c[3], const sv_stroke *st, const doubl
 }
 
 /* The flood's queue: a binary heap of (cost, id, side). */
-typedef struct fe {
-    double c;
-    uint32_t id;
-    uint8_t side; /* 1 object, 2 background */
-} fe;
-
 static int fe_less(const fe *a, const fe *b)
 {
     if (a->c != b->c) return a->c < b->c;
@@ -362,12 +402,13 @@ static sv_status compete(const sv_segmenter *s, const sv_stroke *st, const touch
     const sv_sv_graph *g = s->graph;
     const double *sp = s->image->spacing;
     double sum = 0, sum2 = 0, mu, sd, len = 0, reach, sdmin = 0;
-    size_t i, n = 0, hn = 0, hcap = 0;
+    size_t i, n = 0, hn = 0;
     uint32_t id, touched_svs = 0;
-    fe *heap = NULL;
+    sv_stroke_ws *ws = t->ws;
+    uint8_t *tsv = ws->sv;
     for (i = 0; i < t->n; i++) {
-        if (!s->labels[t->vox[i]]) continue;
-        double x = sv_volume_get(s->image, t->vox[i]);
+        if (!s->labels[ws->vox[i]]) continue;
+        double x = sv_volume_get(s->image, ws->vox[i]);
         sum += x;
         sum2 += x * x;
         n++;
@@ -376,7 +417,7 @@ static sv_status compete(const sv_segmenter *s, const sv_stroke *st, const touch
     mu = sum / n;
     sd = sqrt(fmax(0.0, sum2 / n - mu * mu));
     for (id = 1; id <= g->count; id++)
-        if (t->sv[id]) {
+        if (tsv[id]) {
             sdmin += g->sd[id];
             touched_svs++;
         }
@@ -395,65 +436,64 @@ static sv_status compete(const sv_segmenter *s, const sv_stroke *st, const touch
      * with the object, the in-reach intensity outliers, and the out-of-reach
      * neighbours of in-reach supervoxels (cost 0, like every background
      * marker) — the same assignment as flooding the whole graph, in time
-     * proportional to the stroke's neighbourhood. bit 1 of t->sv = in reach. */
+     * proportional to the stroke's neighbourhood. bit 1 of ws->sv = in reach. */
     for (id = 1; id <= g->count; id++)
-        if (t->sv[id] || dist_to_stroke(g->centroid + 3 * id, st, sp) <= reach) t->sv[id] |= 2;
+        if (tsv[id] || dist_to_stroke(g->centroid + 3 * id, st, sp) <= reach) tsv[id] |= 2;
     for (id = 1; id <= g->count; id++) {
         fe e;
         uint32_t a;
-        if (!(t->sv[id] & 2)) continue;
+        if (!(tsv[id] & 2)) continue;
         e.c = 0;
         e.id = id;
-        if (t->sv[id] & 1) {
+        if (tsv[id] & 1) {
             e.side = 1;
         } else if (fabs(g->mean[id] - mu) > s->paint.k_sd * sd) {
             e.side = 2;
         } else {
             e.side = 0;
         }
-        if (e.side && !fpush(&heap, &hn, &hcap, e)) goto oom;
+        if (e.side && !fpush(&ws->heap, &hn, &ws->hcap, e)) goto oom;
         for (a = g->adj_off[id]; a < g->adj_off[id + 1]; a++) {
             fe f;
             uint32_t o = g->adj[a];
-            if (t->sv[o] & 6) continue; /* in reach, or already queued */
-            t->sv[o] |= 4;
+            if (tsv[o] & 6) continue; /* in reach, or already queued */
+            tsv[o] |= 4;
             /* beyond reach: background, and a seed for its in-reach neighbours */
             f.c = 0;
             f.id = o;
             f.side = 2;
-            if (!fpush(&heap, &hn, &hcap, f)) goto oom;
+            if (!fpush(&ws->heap, &hn, &ws->hcap, f)) goto oom;
         }
     }
     while (hn) {
-        fe e = fpop(heap, &hn);
+        fe e = fpop(ws->heap, &hn);
         uint32_t a;
         if (side[e.id]) continue;
         side[e.id] = e.side;
         for (a = g->adj_off[e.id]; a < g->adj_off[e.id + 1]; a++) {
             uint32_t o = g->adj[a];
             fe f;
-            if (side[o] || !(t->sv[o] & 2)) continue; /* the flood stays within reach */
+            if (side[o] || !(tsv[o] & 2)) continue; /* the flood stays within reach */
             f.c = fmax(e.c, fabs(g->mean[o] - g->mean[e.id]));
             f.id = o;
             f.side = e.side;
-            if (!fpush(&heap, &hn, &hcap, f)) goto oom;
+            if (!fpush(&ws->heap, &hn, &ws->hcap, f)) goto oom;
         }
     }
-    SV_FREE(heap);
     return SV_OK;
 oom:
-    SV_FREE(heap);
     return sv_fail(SV_ENOMEM, "out of memory propagating the stroke");
 }
 
 sv_status sv_propagate(sv_history *h, sv_volume *layer, const sv_segmenter *s, const sv_stroke *st, sv_edit_result *res)
 {
     touched t;
-    uint8_t *side = NULL;
+    uint8_t *side;
     const uint8_t *d;
     sv_status rc;
     size_t i;
     uint32_t id, n = s->graph->count;
+    sv_stroke_ws *ws = s->ws, *own = NULL;
     int32_t slice;
     double ones[3] = {1, 1, 1};
     memset(&t, 0, sizeof t);
@@ -473,13 +513,16 @@ sv_status sv_propagate(sv_history *h, sv_volume *layer, const sv_segmenter *s, c
         if ((int32_t)floor(st->points[3 * i + st->axis] + 0.5) != slice)
             return sv_fail(SV_EINVAL, "stroke point %zu is off the stroke's slice %ld", i + 1, (long)slice);
     }
-    t.labels = s->labels;
-    t.sv = (uint8_t *)SV_CALLOC((size_t)n + 1, 1);
-    side = (uint8_t *)SV_CALLOC((size_t)n + 1, 1);
-    if (!t.sv || !side) {
-        rc = sv_fail(SV_ENOMEM, "out of memory for the stroke");
-        goto done;
+    if (!ws || ws->count != n) {
+        rc = sv_stroke_ws_create(n, &own);
+        if (rc != SV_OK) return rc;
+        ws = own;
     }
+    memset(ws->sv, 0, (size_t)n + 1);
+    memset(ws->side, 0, (size_t)n + 1);
+    t.ws = ws;
+    t.labels = s->labels;
+    side = ws->side;
     for (i = 0; i < st->npoints; i++) {
         const double *a = st->points + 3 * (i ? i - 1 : 0), *b = st->points + 3 * i;
         sv_capsule_visit(s->image->dim, ones, st->axis, a, b, st->width / 2.0, touch_voxel, &t);
@@ -488,18 +531,14 @@ sv_status sv_propagate(sv_history *h, sv_volume *layer, const sv_segmenter *s, c
             goto done;
         }
     }
-    if (s->level) {
+    if (s->level && s->level_groups <= n) {
         /* a coarser level: every supervoxel of a touched group counts as touched */
-        uint8_t *grp = (uint8_t *)SV_CALLOC((size_t)s->level_groups + 1, 1);
-        if (!grp) {
-            rc = sv_fail(SV_ENOMEM, "out of memory for the stroke");
-            goto done;
-        }
+        uint8_t *grp = ws->grp;
+        memset(grp, 0, (size_t)s->level_groups + 1);
         for (id = 1; id <= n; id++)
-            if (t.sv[id]) grp[s->level[id]] = 1;
+            if (ws->sv[id]) grp[s->level[id]] = 1;
         for (id = 1; id <= n; id++)
-            if (grp[s->level[id]]) t.sv[id] = 1;
-        SV_FREE(grp);
+            if (grp[s->level[id]]) ws->sv[id] = 1;
     }
     if (st->mode == SV_STROKE_PAINT) {
         rc = compete(s, st, &t, side);
@@ -513,15 +552,15 @@ sv_status sv_propagate(sv_history *h, sv_volume *layer, const sv_segmenter *s, c
         switch (st->mode) {
         case SV_STROKE_BRUSH:
             /* fine corrections: the touched voxels, background included */
-            for (i = 0; i < t.n && !bad; i++) bad = put(h, d, t.vox[i], st) < 0;
+            for (i = 0; i < t.n && !bad; i++) bad = put(h, d, ws->vox[i], st) < 0;
             break;
         case SV_STROKE_TOUCH:
         case SV_STROKE_ERASE:
             for (id = 1; id <= n && !bad; id++)
-                if (t.sv[id]) bad = put_supervoxel(h, d, s->index, id, st) < 0;
+                if (ws->sv[id]) bad = put_supervoxel(h, d, s->index, id, st) < 0;
             if (st->mode == SV_STROKE_ERASE) /* touched background voxels: only themselves */
                 for (i = 0; i < t.n && !bad; i++)
-                    if (!s->labels[t.vox[i]]) bad = put(h, d, t.vox[i], st) < 0;
+                    if (!s->labels[ws->vox[i]]) bad = put(h, d, ws->vox[i], st) < 0;
             break;
         case SV_STROKE_PAINT:
             for (id = 1; id <= n && !bad; id++)
@@ -536,8 +575,6 @@ sv_status sv_propagate(sv_history *h, sv_volume *layer, const sv_segmenter *s, c
         }
     }
 done:
-    SV_FREE(t.vox);
-    SV_FREE(t.sv);
-    SV_FREE(side);
+    sv_stroke_ws_free(own);
     return rc;
 }

@@ -44,12 +44,14 @@ static int setup(fixture *f, double threshold)
     f->seg.index = f->ix;
     f->seg.graph = f->g;
     sv_paint_params_default(&f->seg.paint);
+    if (sv_stroke_ws_create(f->count, &f->seg.ws) != SV_OK) return 0; /* reused by every stroke */
     sv_history_create(64 << 20, &f->h);
     return 1;
 }
 
 static void teardown(fixture *f)
 {
+    sv_stroke_ws_free(f->seg.ws);
     sv_history_free(f->h);
     sv_volume_free(f->layer);
     sv_sv_graph_free(f->g);
@@ -68,7 +70,12 @@ static void touch_paints_exactly_the_touched_supervoxels(void)
     size_t v, painted = 0;
     int wrong = 0, other_slices = 0, i;
     if (!setup(&f, -HUGE_VAL)) { CHECK(0); return; }
-    CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &st, &r), SV_OK);
+    {
+        sv_stroke_ws *ws = f.seg.ws; /* this stroke without a workspace: it makes its own */
+        f.seg.ws = NULL;
+        CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &st, &r), SV_OK);
+        f.seg.ws = ws;
+    }
     touched = (uint8_t *)calloc(f.count + 1, 1);
     for (i = 10; i <= 40; i++) touched[f.labels[i + 48 * (20 + 40 * 12)]] = 1;
     for (v = 0; v < f.img->nvox; v++) {

@@ -74,6 +74,13 @@ typedef struct sv_paint_params {
 } sv_paint_params;
 void sv_paint_params_default(sv_paint_params *p);
 
+/* Scratch for strokes, sized once for a supervoxel count and kept between
+ * strokes so that applying one allocates nothing (its buffers only grow when a
+ * stroke touches more voxels than any before). Not shared between threads. */
+typedef struct sv_stroke_ws sv_stroke_ws;
+sv_status sv_stroke_ws_create(uint32_t count, sv_stroke_ws **out);
+void sv_stroke_ws_free(sv_stroke_ws *ws);
+
 /* What propagation needs, all borrowed. */
 typedef struct sv_segmenter {
     const sv_volume *image;
@@ -83,6 +90,7 @@ typedef struct sv_segmenter {
     const uint32_t *level;    /* NULL, or a merge map (sv_sv_merge): strokes take whole groups */
     uint32_t level_groups;    /* groups in `level` */
     sv_paint_params paint;
+    sv_stroke_ws *ws;         /* NULL: each stroke makes (and frees) its own scratch */
 } sv_segmenter;
 
 /* Apply a stroke to `layer` (uint8, on the image's grid) as one undo step in h.
