@@ -124,19 +124,19 @@ test('cancel stops the computation; the page stays usable and the core comes bac
   // the page is responsive while the worker computes
   await page.evaluate(() => window.supervox.views.axial.setSlice(60));
   await page.click('#sv-cancel');
-  await page.waitForFunction(() => /Cancelled/.test(document.getElementById('sv-status').textContent));
-  assert.ok(Date.now() - t0 < 3000);
-  await page.waitForFunction(() => document.getElementById('sv-cancel').hidden);
-  await idle();
-  assert.equal(await page.evaluate(() => window.supervox.session.supervoxels), null);
-  // the restarted core has the image and the layer: the brush works again
+  // paint right away, while the new worker is still being given the image and layers:
+  // the stroke must wait for them, not use a handle of the terminated worker
   await page.keyboard.press('b');
   const a = await pointOn('axial', 60, 90);
   await page.mouse.move(a.x, a.y);
   await page.mouse.down();
   await page.mouse.move(a.x + 30, a.y, { steps: 4 });
   await page.mouse.up();
+  await page.waitForFunction(() => /Cancelled/.test(document.getElementById('sv-status').textContent));
+  assert.ok(Date.now() - t0 < 3000);
+  await page.waitForFunction(() => document.getElementById('sv-cancel').hidden);
   await idle();
+  assert.equal(await page.evaluate(() => window.supervox.session.supervoxels), null);
   assert.ok(await page.evaluate(() => window.supervox.session.layer.data.some((x) => x)), 'the brush paints after a cancel');
   // and the stroke tool explains what is missing
   await page.keyboard.press('s');

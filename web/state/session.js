@@ -52,6 +52,8 @@ export class Session {
     this.highlight = null;
     /** @type {Uint8Array | null} the image file, kept to restore the worker after a cancel */
     this.source = null;
+    /** resolves when the core holds this session's volume and layers (after a restore) */
+    this.restored = Promise.resolve();
     /** @type {Record<string, Array<(arg: any) => void>>} */
     this.listeners = {};
   }
@@ -118,6 +120,7 @@ export class Session {
 
   /** Add an empty layer and make it active. @param {string} [name] */
   async addLayer(name) {
+    await this.restored;
     if (!this.volume) throw new Error('open an image first');
     const r = await this.bridge.call('createLayer', { image: this.volume.handle });
     const nvox = this.dims[0] * this.dims[1] * this.dims[2];
@@ -132,6 +135,7 @@ export class Session {
    * @param {Uint8Array} bytes @param {string} name
    */
   async importLayer(bytes, name) {
+    await this.restored;
     if (!this.volume) throw new Error('open an image first');
     const r = await this.bridge.call('importLayer', { image: this.volume.handle, bytes: bytes.buffer }, { transfer: [bytes.buffer] });
     const data = new Uint8Array(r.data);
@@ -146,6 +150,7 @@ export class Session {
 
   /** Delete a layer (its undo steps go with it). @param {number} index */
   async deleteLayer(index) {
+    await this.restored;
     const l = this.layers[index];
     if (!l || this.layers.length === 1) throw new Error('the last layer cannot be deleted');
     this.history = await this.bridge.call('deleteLayer', { layer: l.id });
@@ -176,20 +181,22 @@ export class Session {
   // --- strokes: one undo step each -------------------------------------------
 
   /** @param {number[]} p0 @param {number[]} p1 voxel coordinates @param {{axis: number, radiusMm: number, erase: boolean, onlyUnlabelled: boolean}} tool */
-  strokeSegment(p0, p1, tool) {
+  async strokeSegment(p0, p1, tool) {
+    await this.restored;
     const layer = this.layer;
     const brush = { axis: tool.axis, radiusMm: tool.radiusMm, value: tool.erase ? 0 : this.activeLabel, erase: tool.erase, onlyUnlabelled: tool.onlyUnlabelled };
-    return this.bridge.call('strokeSegment', { layer: layer.id, dims: this.dims, brush, p0, p1 }).then((r) => {
-      if (r.edit.changed) this.patch(layer.id, r.edit.lo, r.edit.hi, r.data);
-      return r.edit;
-    });
+    const r = await this.bridge.call('strokeSegment', { layer: layer.id, dims: this.dims, brush, p0, p1 });
+    if (r.edit.changed) this.patch(layer.id, r.edit.lo, r.edit.hi, r.data);
+    return r.edit;
   }
 
-  beginStroke() {
+  async beginStroke() {
+    await this.restored;
     return this.bridge.call('strokeBegin', { layer: this.layer.id });
   }
 
   async endStroke() {
+    await this.restored;
     const r = await this.bridge.call('strokeEnd', {});
     this.history = r.counts;
     this.emit('history', this.history);
@@ -198,6 +205,7 @@ export class Session {
 
   /** @param {boolean} redo */
   async undoRedo(redo) {
+    await this.restored;
     const r = await this.bridge.call('undoRedo', { redo, dims: this.dims });
     this.history = r.counts;
     if (r.layer) this.patch(r.layer, r.edit.lo, r.edit.hi, r.data);
@@ -207,6 +215,7 @@ export class Session {
 
   /** Encode a layer as NIfTI (.nii.gz) in the core. @param {number} index @returns {Promise<ArrayBuffer>} */
   async exportLayer(index) {
+    await this.restored;
     const r = await this.bridge.call('exportNifti', { handle: this.layers[index].id, gzip: 6 });
     return r.bytes;
   }
@@ -263,6 +272,7 @@ export class Session {
    * @param {(f: number) => void} [onProgress]
    */
   async computeSupervoxels(p, onProgress) {
+    await this.restored;
     const v = /** @type {Volume} */ (this.volume);
     const nvox = this.dims[0] * this.dims[1] * this.dims[2];
     const r = await this.bridge.call(
@@ -293,8 +303,15 @@ export class Session {
    * cannot be interrupted) and a new one gets the image and the layers again.
    * Undo history does not survive this.
    */
-  async cancelAndRestore() {
+  cancelAndRestore() {
     this.bridge.cancel();
+    // calls made meanwhile wait for this, so none can use a handle of the dead worker
+    this.restored = this.restore();
+    return this.restored;
+  }
+
+  /** @private Re-send the image and the layers to a new worker. */
+  async restore() {
     const v = /** @type {Volume} */ (this.volume);
     const bytes = /** @type {Uint8Array} */ (this.source).slice();
     const r = await this.bridge.call('openVolume', { bytes: bytes.buffer, name: v.name }, { transfer: [bytes.buffer] });
@@ -316,6 +333,7 @@ export class Session {
    * @param {{axis: number, mode: string, points: number[][], width?: number}} stroke
    */
   async propagate(stroke) {
+    await this.restored;
     const sv = this.supervoxels;
     if (!sv) throw new Error('compute supervoxels first');
     const layer = this.layer;
