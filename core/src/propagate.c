@@ -117,30 +117,33 @@ oom:
 
 /* --- merging into coarser levels ------------------------------------------------ */
 
-typedef struct me {
+/* One binary min-heap serves both the merge and the flood: entries order by
+ * cost, then a, then b (merge: the two supervoxels; flood: side, then id —
+ * so the stroke wins ties, and ties resolve the same way every time). */
+typedef struct pq {
     double c;
     uint32_t a, b;
-} me;
+} pq;
 
-static int me_less(const me *x, const me *y)
+static int pq_less(const pq *x, const pq *y)
 {
     if (x->c != y->c) return x->c < y->c;
     if (x->a != y->a) return x->a < y->a;
     return x->b < y->b;
 }
 
-static int mpush(me **h, size_t *n, size_t *cap, me e)
+static int pq_push(pq **h, size_t *n, size_t *cap, pq e)
 {
     size_t i;
     if (*n == *cap) {
         size_t ncap = *cap ? *cap * 2 : 1024;
-        me *nh = (me *)SV_REALLOC(*h, ncap * sizeof *nh);
+        pq *nh = (pq *)SV_REALLOC(*h, ncap * sizeof *nh);
         if (!nh) return 0;
         *h = nh;
         *cap = ncap;
     }
     i = (*n)++;
-    while (i > 0 && me_less(&e, &(*h)[(i - 1) / 2])) {
+    while (i > 0 && pq_less(&e, &(*h)[(i - 1) / 2])) {
         (*h)[i] = (*h)[(i - 1) / 2];
         i = (i - 1) / 2;
     }
@@ -148,15 +151,15 @@ static int mpush(me **h, size_t *n, size_t *cap, me e)
     return 1;
 }
 
-static me mpop(me *h, size_t *n)
+static pq pq_pop(pq *h, size_t *n)
 {
-    me top = h[0], last = h[--*n];
+    pq top = h[0], last = h[--*n];
     size_t i = 0;
     for (;;) {
         size_t c = 2 * i + 1;
         if (c >= *n) break;
-        if (c + 1 < *n && me_less(&h[c + 1], &h[c])) c++;
-        if (!me_less(&h[c], &last)) break;
+        if (c + 1 < *n && pq_less(&h[c + 1], &h[c])) c++;
+        if (!pq_less(&h[c], &last)) break;
         h[i] = h[c];
         i = c;
     }
@@ -177,7 +180,7 @@ sv_status sv_sv_merge(const sv_sv_graph *g, uint32_t target, uint32_t *map, uint
 {
     uint32_t n = g->count, id, a, left = n, *parent = NULL, next = 0;
     double *mean = NULL, *size = NULL;
-    me *h = NULL;
+    pq *h = NULL;
     size_t hn = 0, hcap = 0;
     sv_status st = SV_OK;
     *groups = 0;
@@ -193,23 +196,23 @@ sv_status sv_sv_merge(const sv_sv_graph *g, uint32_t target, uint32_t *map, uint
     }
     for (id = 1; id <= n; id++)
         for (a = g->adj_off[id]; a < g->adj_off[id + 1]; a++) {
-            me e;
+            pq e;
             if (g->adj[a] < id) continue; /* each pair once */
             e.a = id;
             e.b = g->adj[a];
             e.c = fabs(mean[e.a] - mean[e.b]);
-            if (!mpush(&h, &hn, &hcap, e)) goto oom;
+            if (!pq_push(&h, &hn, &hcap, e)) goto oom;
         }
     /* greedy: the closest pair of groups first; an edge whose groups changed is re-priced lazily */
     while (left > target && hn) {
-        me e = mpop(h, &hn);
+        pq e = pq_pop(h, &hn);
         uint32_t ra = find(parent, e.a), rb = find(parent, e.b), lo, hi;
         double c;
         if (ra == rb) continue;
         c = fabs(mean[ra] - mean[rb]);
         if (c > e.c) {
             e.c = c;
-            if (!mpush(&h, &hn, &hcap, e)) goto oom;
+            if (!pq_push(&h, &hn, &hcap, e)) goto oom;
             continue;
         }
         lo = ra < rb ? ra : rb;
@@ -239,13 +242,6 @@ done:
 
 /* --- strokes ---------------------------------------------------------------- */
 
-/* The flood's queue entry. */
-typedef struct fe {
-    double c;
-    uint32_t id;
-    uint8_t side; /* 1 object, 2 background */
-} fe;
-
 struct sv_stroke_ws {
     uint32_t count;
     uint8_t *sv;    /* per supervoxel: bit 0 touched, bit 1 in reach, bit 2 queued */
@@ -253,7 +249,7 @@ struct sv_stroke_ws {
     uint8_t *grp;   /* per group of a coarser level: touched */
     uint32_t *vox;  /* touched voxels */
     size_t vcap;
-    fe *heap;
+    pq *heap; /* the flood's: a = side (1 object, 2 background), b = id */
     size_t hcap;
 };
 
@@ -353,49 +349,6 @@ static double dist_to_stroke(const double c[3], const sv_stroke *st, const doubl
     return sqrt(best);
 }
 
-/* The flood's queue: a binary heap of (cost, id, side). */
-static int fe_less(const fe *a, const fe *b)
-{
-    if (a->c != b->c) return a->c < b->c;
-    if (a->side != b->side) return a->side < b->side; /* the stroke wins ties */
-    return a->id < b->id;
-}
-
-static int fpush(fe **a, size_t *n, size_t *cap, fe e)
-{
-    size_t i;
-    if (*n == *cap) {
-        size_t ncap = *cap ? *cap * 2 : 1024;
-        fe *na = (fe *)SV_REALLOC(*a, ncap * sizeof *na);
-        if (!na) return 0;
-        *a = na;
-        *cap = ncap;
-    }
-    i = (*n)++;
-    while (i > 0 && fe_less(&e, &(*a)[(i - 1) / 2])) {
-        (*a)[i] = (*a)[(i - 1) / 2];
-        i = (i - 1) / 2;
-    }
-    (*a)[i] = e;
-    return 1;
-}
-
-static fe fpop(fe *a, size_t *n)
-{
-    fe top = a[0], last = a[--*n];
-    size_t i = 0;
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= *n) break;
-        if (c + 1 < *n && fe_less(&a[c + 1], &a[c])) c++;
-        if (!fe_less(&a[c], &last)) break;
-        a[i] = a[c];
-        i = c;
-    }
-    if (*n) a[i] = last;
-    return top;
-}
-
 /* Decide which supervoxels a paint stroke labels: side[s] = 1 (object). */
 static sv_status compete(const sv_segmenter *s, const sv_stroke *st, const touched *t, uint8_t *side)
 {
@@ -440,44 +393,44 @@ static sv_status compete(const sv_segmenter *s, const sv_stroke *st, const touch
     for (id = 1; id <= g->count; id++)
         if (tsv[id] || dist_to_stroke(g->centroid + 3 * id, st, sp) <= reach) tsv[id] |= 2;
     for (id = 1; id <= g->count; id++) {
-        fe e;
+        pq e;
         uint32_t a;
         if (!(tsv[id] & 2)) continue;
         e.c = 0;
-        e.id = id;
+        e.b = id;
         if (tsv[id] & 1) {
-            e.side = 1;
+            e.a = 1;
         } else if (fabs(g->mean[id] - mu) > s->paint.k_sd * sd) {
-            e.side = 2;
+            e.a = 2;
         } else {
-            e.side = 0;
+            e.a = 0;
         }
-        if (e.side && !fpush(&ws->heap, &hn, &ws->hcap, e)) goto oom;
+        if (e.a && !pq_push(&ws->heap, &hn, &ws->hcap, e)) goto oom;
         for (a = g->adj_off[id]; a < g->adj_off[id + 1]; a++) {
-            fe f;
+            pq f;
             uint32_t o = g->adj[a];
             if (tsv[o] & 6) continue; /* in reach, or already queued */
             tsv[o] |= 4;
             /* beyond reach: background, and a seed for its in-reach neighbours */
             f.c = 0;
-            f.id = o;
-            f.side = 2;
-            if (!fpush(&ws->heap, &hn, &ws->hcap, f)) goto oom;
+            f.b = o;
+            f.a = 2;
+            if (!pq_push(&ws->heap, &hn, &ws->hcap, f)) goto oom;
         }
     }
     while (hn) {
-        fe e = fpop(ws->heap, &hn);
+        pq e = pq_pop(ws->heap, &hn);
         uint32_t a;
-        if (side[e.id]) continue;
-        side[e.id] = e.side;
-        for (a = g->adj_off[e.id]; a < g->adj_off[e.id + 1]; a++) {
+        if (side[e.b]) continue;
+        side[e.b] = e.a;
+        for (a = g->adj_off[e.b]; a < g->adj_off[e.b + 1]; a++) {
             uint32_t o = g->adj[a];
-            fe f;
+            pq f;
             if (side[o] || !(tsv[o] & 2)) continue; /* the flood stays within reach */
-            f.c = fmax(e.c, fabs(g->mean[o] - g->mean[e.id]));
-            f.id = o;
-            f.side = e.side;
-            if (!fpush(&ws->heap, &hn, &ws->hcap, f)) goto oom;
+            f.c = fmax(e.c, fabs(g->mean[o] - g->mean[e.b]));
+            f.b = o;
+            f.a = e.a;
+            if (!pq_push(&ws->heap, &hn, &ws->hcap, f)) goto oom;
         }
     }
     return SV_OK;

@@ -4,6 +4,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
+import { serve } from './server.mjs';
+
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const OUT = path.join(ROOT, 'tests', 'out', 'browser');
 mkdirSync(OUT, { recursive: true });
@@ -54,3 +56,18 @@ export const pointOn = (page, view, col, row) =>
     const b = cv.getBoundingClientRect();
     return { x: b.left + ((c + 0.5) / cv.width) * b.width, y: b.top + ((r + 0.5) / cv.height) * b.height };
   }, [view, col, row]);
+
+/**
+ * Serve web/, open the app in a fresh Chromium and wait until the demo is ready.
+ * @returns {Promise<{server: any, browser: any, page: any, errors: string[], close: () => Promise<void>}>}
+ */
+export async function openApp() {
+  const server = await serve(path.join(ROOT, 'web'));
+  const browser = await launch();
+  const context = await browser.newContext({ viewport: { width: 1400, height: 860 }, acceptDownloads: true });
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  await page.goto(server.url);
+  await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 30000 });
+  return { server, browser, page, errors, close: async () => { await browser.close(); await server.close(); } };
+}

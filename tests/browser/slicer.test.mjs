@@ -11,28 +11,19 @@ import { after, before, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 
 import * as h from './browser.mjs';
-import { launch, OUT, ROOT, watchErrors } from './browser.mjs';
-import { serve } from './server.mjs';
+import { OUT, ROOT, watchErrors } from './browser.mjs'; // watchErrors: for the ?src page
 
 const DATA = path.resolve(ROOT, process.env.SHARED || '../shared', 'data');
 let server;
-let browser;
 let page;
 let errors;
 
+let app;
 before(async () => {
-  server = await serve(path.join(ROOT, 'web'));
-  browser = await launch();
-  const context = await browser.newContext({ viewport: { width: 1400, height: 860 }, acceptDownloads: true });
-  page = await context.newPage();
-  errors = watchErrors(page);
-  await page.goto(server.url);
-  await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 30000 });
+  app = await h.openApp();
+  ({ server, page, errors } = app);
 });
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+after(() => app?.close());
 
 const shot = (name) => h.shot(page, name);
 const state = () =>

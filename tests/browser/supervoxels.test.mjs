@@ -3,30 +3,19 @@
 // highlighted while drawing, the structure labelled in 3D on release, undo,
 // and cancel (the page stays usable, the core comes back with the volume and labels).
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 
 import * as h from './browser.mjs';
-import { launch, OUT, ROOT, watchErrors } from './browser.mjs';
-import { serve } from './server.mjs';
 
-let server;
-let browser;
 let page;
 let errors;
 
+let app;
 before(async () => {
-  server = await serve(path.join(ROOT, 'web'));
-  browser = await launch();
-  page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
-  errors = watchErrors(page);
-  await page.goto(server.url);
-  await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 30000 });
+  app = await h.openApp();
+  ({ page, errors } = app);
 });
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+after(() => app?.close());
 
 const shot = (name) => h.shot(page, name);
 const settle = () => h.settle(page);
