@@ -3,9 +3,8 @@
  *
  * Calls are queued and sent one at a time. cancel() terminates the worker
  * (synchronous wasm cannot be interrupted), rejects the running and queued
- * calls with code SV_ECANCELLED, and the next call starts a fresh worker;
- * listeners registered with onRestart() are told, so they can re-send the
- * state the old worker held (its volumes are gone).
+ * calls with code SV_ECANCELLED, and the next call starts a fresh worker; the
+ * caller re-sends the state the old worker held (Session.restore does).
  */
 
 /** An error from the core or the bridge; `code` is the C status name. */
@@ -46,14 +45,6 @@ export class CoreBridge {
     this.queue = [];
     /** @type {Pending | null} */
     this.current = null;
-    /** @type {Array<() => void>} */
-    this.restartListeners = [];
-    this.generation = 0;
-  }
-
-  /** @param {() => void} fn called after cancel() when a new worker starts */
-  onRestart(fn) {
-    this.restartListeners.push(fn);
   }
 
   /**
@@ -78,7 +69,6 @@ export class CoreBridge {
       this.failCurrent(new CoreError('SV_EINTERNAL', `the core's worker failed: ${e.message || 'could not start'}`));
     };
     this.worker = w;
-    if (this.generation++ > 0) for (const fn of this.restartListeners) fn();
     return w;
   }
 
@@ -135,6 +125,5 @@ export class CoreBridge {
   /** Terminate the worker for good. */
   dispose() {
     this.cancel();
-    this.restartListeners = [];
   }
 }
