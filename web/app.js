@@ -363,7 +363,7 @@ $('add-layer').addEventListener('click', () => session.addLayer().catch((e) => s
 function setTool(tool) {
   settings.tool = tool;
   for (const b of document.querySelectorAll('[data-tool]')) b.classList.toggle('active', /** @type {HTMLElement} */ (b).dataset.tool === tool);
-  for (const v of allViews) v.panel.style.cursor = tool === 'brush' || tool === 'eraser' ? 'none' : 'crosshair';
+  for (const v of allViews) v.panel.style.cursor = tool === 'crosshair' ? 'crosshair' : 'none';
   allViews.forEach((v) => v.drawOverlay());
 }
 for (const b of document.querySelectorAll('[data-tool]')) b.addEventListener('click', () => setTool(/** @type {string} */ (/** @type {HTMLElement} */ (b).dataset.tool)));

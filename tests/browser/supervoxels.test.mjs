@@ -87,12 +87,24 @@ test('a stroke highlights the supervoxels it touches, then labels the structure 
   assert.ok(r.slices >= 3, `labelled on ${r.slices} axial slices: propagation is 3D`);
   assert.equal(r.hl, false, 'the highlight is cleared on release');
   assert.equal(r.undo, 1, 'one stroke, one undo step');
-  // the label shows in the other views: move the crosshair onto a labelled voxel
+  // the label shows in the other views: move the crosshair to the labelled voxel nearest the region's centre
   await page.evaluate(() => {
     const s = window.supervox.session;
     const [nx, ny] = s.dims;
-    const i = s.layer.data.findIndex((x) => x === s.activeLabel);
-    s.setCursor([i % nx, Math.floor(i / nx) % ny, Math.floor(i / (nx * ny))]);
+    const d = s.layer.data;
+    const at = (i) => [i % nx, Math.floor(i / nx) % ny, Math.floor(i / (nx * ny))];
+    const c = [0, 0, 0];
+    let n = 0;
+    for (let i = 0; i < d.length; i++) if (d[i] === s.activeLabel) at(i).forEach((x, k) => (c[k] += x), n++);
+    let best = -1;
+    let bd = Infinity;
+    for (let i = 0; i < d.length; i++) {
+      if (d[i] !== s.activeLabel) continue;
+      const p = at(i);
+      const dist = p.reduce((a, x, k) => a + (x - c[k] / n) ** 2, 0);
+      if (dist < bd) [bd, best] = [dist, i];
+    }
+    s.setCursor(at(best));
   });
   await settle();
   for (const v of ['axial', 'sagittal', 'coronal']) {
@@ -178,5 +190,33 @@ test('the granularity slider coarsens boundaries and strokes without recomputing
   const nCoarse = await painted(2);
   assert.ok(nFine > 0 && nCoarse > nFine, `painted fine ${nFine}, coarse ${nCoarse}`);
   await page.uncheck('#sv-boundaries');
+  assert.deepEqual(errors, []);
+});
+
+test('the brush size widens a stroke: a wider path touches more supervoxels', async () => {
+  await page.$eval('#sv-level', (el) => {
+    el.value = '0';
+    el.dispatchEvent(new Event('input'));
+  });
+  await page.selectOption('#stroke-mode', 'touch');
+  await page.keyboard.press('s');
+  const painted = async (sizeMm) => {
+    await page.evaluate((mm) => window.supervox.setBrushSize(mm), sizeMm);
+    const a = await pointOn('axial', 60, 95);
+    const b = await pointOn('axial', 64, 95);
+    await page.mouse.move(a.x, a.y);
+    await page.mouse.down();
+    await page.mouse.move(b.x, b.y, { steps: 2 });
+    await page.mouse.up();
+    await idle();
+    const n = await page.evaluate(() => window.supervox.session.layer.data.reduce((s, x) => s + (x === window.supervox.session.activeLabel), 0));
+    await page.keyboard.press('Control+z');
+    await idle();
+    return n;
+  };
+  const thin = await painted(1);
+  const wide = await painted(15);
+  assert.ok(thin > 0 && wide > thin, `painted with a 1 mm path ${thin}, with 15 mm ${wide}`);
+  await page.selectOption('#stroke-mode', 'paint');
   assert.deepEqual(errors, []);
 });

@@ -330,7 +330,7 @@ export class Session {
 
   /**
    * Apply a stroke (docs/design.md "Strokes") over the supervoxels: one undo step.
-   * @param {{axis: number, mode: string, points: number[][], width?: number}} stroke
+   * @param {{axis: number, mode: string, points: number[][], width?: number}} stroke width in voxels (default 1)
    */
   async propagate(stroke) {
     await this.restored;

@@ -17,7 +17,7 @@ import { renderGreySlice } from './slice-render.js';
  * @typedef {object} ViewHost  what a view asks of the app
  * @property {import('../state/session.js').Session} session
  * @property {() => {tool: string, radiusMm: number, erase: boolean, onlyUnlabelled: boolean, outline: boolean, overlayOpacity: number, convention: import('./orientation.js').Convention, space: boolean, strokeMode: string, boundaries: boolean}} settings
- * @property {(stroke: {axis: number, mode: string, points: number[][]}) => void} stroke a finished supervoxel stroke
+ * @property {(stroke: {axis: number, mode: string, points: number[][], width: number}) => void} stroke a finished supervoxel stroke
  * @property {() => void} redrawAll
  * @property {(view: SliceView, ijk: number[] | null) => void} hover
  * @property {(view: SliceView) => void} toggleMaximise
@@ -253,19 +253,28 @@ export class SliceView {
     }
   }
 
-  /** Mark the supervoxels under the segment a -> b (voxel coordinates) as highlighted. */
+  /** Mark the supervoxels under the segment a -> b (voxel coordinates), widened by the brush size, as highlighted. */
   highlightSegment(/** @type {number[]} */ a, /** @type {number[]} */ b) {
     const sv = this.session.supervoxels;
     const hl = this.session.highlight;
-    if (!sv || !hl) return;
+    const g = this.geometry;
+    if (!sv || !hl || !g) return;
     const d = this.session.dims;
+    const map = this.session.levelMap;
+    const r = Math.max(0, Math.round(this.host.settings().radiusMm / Math.min(g.h.mm, g.v.mm) - 0.5));
     const n = Math.max(1, Math.ceil(2 * Math.max(...[0, 1, 2].map((k) => Math.abs(b[k] - a[k])))));
     for (let t = 0; t <= n; t++) {
-      const p = a.map((x, k) => Math.round(x + ((b[k] - x) * t) / n));
-      if (p.some((x, k) => x < 0 || x >= d[k])) continue;
-      const id = sv.labels[p[0] + d[0] * (p[1] + d[1] * p[2])];
-      const map = this.session.levelMap;
-      hl[map ? map[id] : id] = 1;
+      const c = a.map((x, k) => Math.round(x + ((b[k] - x) * t) / n));
+      for (let du = -r; du <= r; du++)
+        for (let dv = -r; dv <= r; dv++) {
+          if (du * du + dv * dv > r * r) continue;
+          const p = c.slice();
+          p[g.h.axis] += du;
+          p[g.v.axis] += dv;
+          if (p.some((x, k) => x < 0 || x >= d[k])) continue;
+          const id = sv.labels[p[0] + d[0] * (p[1] + d[1] * p[2])];
+          hl[map ? map[id] : id] = 1;
+        }
     }
     hl[0] = 0; // background is never painted
   }
@@ -290,7 +299,7 @@ export class SliceView {
     ctx.stroke();
     ctx.setLineDash([]);
     const s = this.host.settings();
-    if (this.mouse && (s.tool === 'brush' || s.tool === 'eraser')) {
+    if (this.mouse && (s.tool === 'brush' || s.tool === 'eraser' || s.tool === 'stroke')) {
       const r = Math.max(1.5, s.radiusMm * this.rect.pxPerMm);
       ctx.strokeStyle = s.tool === 'eraser' ? 'rgba(255,255,255,0.9)' : 'rgba(255, 207, 77, 0.95)';
       ctx.beginPath();
@@ -400,7 +409,10 @@ export class SliceView {
         // the stroke format wants every point on the slice: clamp into the volume's plane
         const d = this.session.dims;
         const points = drag.points.map((q) => q.map((x, k) => (k === g.sliceAxis ? this.slice : Math.max(0, Math.min(d[k] - 1, x)))));
-        this.host.stroke({ axis: g.sliceAxis, mode: this.host.settings().strokeMode, points });
+        // the path's width: the brush size (mm) in voxels of this slice, at least one
+        const s = this.host.settings();
+        const width = Math.max(1, Math.round((2 * s.radiusMm) / Math.min(g.h.mm, g.v.mm)));
+        this.host.stroke({ axis: g.sliceAxis, mode: s.strokeMode, points, width });
       }
       drag = null;
       if (el.hasPointerCapture(e.pointerId)) el.releasePointerCapture(e.pointerId);
