@@ -32,6 +32,28 @@ const countPixels = (view, test) =>
     return n;
   }, [view, test]);
 
+/** Set the granularity slider. */
+const setLevel = (level) =>
+  page.$eval('#sv-level', (el, l) => {
+    el.value = String(l);
+    el.dispatchEvent(new Event('input'));
+  }, level);
+
+/** Draw a short axial stroke from column c0 to c1 on row 95, count the voxels it labels, undo it. */
+async function strokeCount(c0, c1) {
+  const a = await pointOn('axial', c0, 95);
+  const b = await pointOn('axial', c1, 95);
+  await page.mouse.move(a.x, a.y);
+  await page.mouse.down();
+  await page.mouse.move(b.x, b.y, { steps: 3 });
+  await page.mouse.up();
+  await idle();
+  const n = await page.evaluate(() => window.supervox.session.layer.data.reduce((s, x) => s + (x === window.supervox.session.activeLabel), 0));
+  await page.keyboard.press('Control+z');
+  await idle();
+  return n;
+}
+
 test('supervoxels compute in the worker with a progress bar; boundaries show in every view', async () => {
   await page.fill('#sv-count', '4000');
   await page.fill('#sv-threshold', '1');
@@ -156,10 +178,7 @@ test('the granularity slider coarsens boundaries and strokes without recomputing
   await settle();
   const yellow = () => countPixels('axial', 'r > 180 && g > 160 && b < 130');
   const fine = await yellow();
-  await page.$eval('#sv-level', (el) => {
-    el.value = '2';
-    el.dispatchEvent(new Event('input'));
-  });
+  await setLevel(2);
   await settle();
   const coarse = await yellow();
   // merging follows intensity: white matter merges, grey/white interfaces (long in a cortex) stay
@@ -169,53 +188,23 @@ test('the granularity slider coarsens boundaries and strokes without recomputing
   // a touch stroke at the coarse level paints more than the same stroke at the fine level
   await page.selectOption('#stroke-mode', 'touch');
   await page.keyboard.press('s');
-  const painted = async (level) => {
-    await page.$eval('#sv-level', (el, l) => {
-      el.value = String(l);
-      el.dispatchEvent(new Event('input'));
-    }, level);
-    const a = await pointOn('axial', 60, 95);
-    const b = await pointOn('axial', 66, 95);
-    await page.mouse.move(a.x, a.y);
-    await page.mouse.down();
-    await page.mouse.move(b.x, b.y, { steps: 3 });
-    await page.mouse.up();
-    await idle();
-    const n = await page.evaluate(() => window.supervox.session.layer.data.reduce((s, x) => s + (x === window.supervox.session.activeLabel), 0));
-    await page.keyboard.press('Control+z');
-    await idle();
-    return n;
-  };
-  const nFine = await painted(0);
-  const nCoarse = await painted(2);
+  await setLevel(0);
+  const nFine = await strokeCount(60, 66);
+  await setLevel(2);
+  const nCoarse = await strokeCount(60, 66);
   assert.ok(nFine > 0 && nCoarse > nFine, `painted fine ${nFine}, coarse ${nCoarse}`);
   await page.uncheck('#sv-boundaries');
   assert.deepEqual(errors, []);
 });
 
 test('the brush size widens a stroke: a wider path touches more supervoxels', async () => {
-  await page.$eval('#sv-level', (el) => {
-    el.value = '0';
-    el.dispatchEvent(new Event('input'));
-  });
+  await setLevel(0);
   await page.selectOption('#stroke-mode', 'touch');
   await page.keyboard.press('s');
-  const painted = async (sizeMm) => {
-    await page.evaluate((mm) => window.supervox.setBrushSize(mm), sizeMm);
-    const a = await pointOn('axial', 60, 95);
-    const b = await pointOn('axial', 64, 95);
-    await page.mouse.move(a.x, a.y);
-    await page.mouse.down();
-    await page.mouse.move(b.x, b.y, { steps: 2 });
-    await page.mouse.up();
-    await idle();
-    const n = await page.evaluate(() => window.supervox.session.layer.data.reduce((s, x) => s + (x === window.supervox.session.activeLabel), 0));
-    await page.keyboard.press('Control+z');
-    await idle();
-    return n;
-  };
-  const thin = await painted(1);
-  const wide = await painted(15);
+  await page.evaluate(() => window.supervox.setBrushSize(1));
+  const thin = await strokeCount(60, 64);
+  await page.evaluate(() => window.supervox.setBrushSize(15));
+  const wide = await strokeCount(60, 64);
   assert.ok(thin > 0 && wide > thin, `painted with a 1 mm path ${thin}, with 15 mm ${wide}`);
   await page.selectOption('#stroke-mode', 'paint');
   assert.deepEqual(errors, []);
