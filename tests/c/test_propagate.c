@@ -20,6 +20,10 @@ typedef struct fixture {
 /* 48 x 40 x 24: left half 100 (background under threshold 150), right half 300,
  * a ball of 600 (radius 7) in the right half. */
 static int in_ball(int i, int j, int k) { return (i - 32) * (i - 32) + (j - 20) * (j - 20) + (k - 12) * (k - 12) <= 49; }
+/* or, when `bar` is set, a bar of 600 along k (radius 4, k = 2..21) instead of the ball */
+static int bar;
+static int in_bar(int i, int j, int k) { return (i - 34) * (i - 34) + (j - 20) * (j - 20) <= 16 && k >= 2 && k <= 21; }
+static int in_shape(int i, int j, int k) { return bar ? in_bar(i, j, k) : in_ball(i, j, k); }
 
 static int setup(fixture *f, double threshold)
 {
@@ -31,7 +35,7 @@ static int setup(fixture *f, double threshold)
     for (k = 0; k < d[2]; k++)
         for (j = 0; j < d[1]; j++)
             for (i = 0; i < d[0]; i++)
-                ((int16_t *)f->img->data)[i + d[0] * (j + d[1] * k)] = (int16_t)(in_ball(i, j, k) ? 600 : i < 24 ? 100 : 300);
+                ((int16_t *)f->img->data)[i + d[0] * (j + d[1] * k)] = (int16_t)(in_shape(i, j, k) ? 600 : i < 24 ? 100 : 300);
     sv_sv_params_default(&p);
     p.target_count = 300;
     p.threshold = threshold;
@@ -166,6 +170,53 @@ static void paint_follows_a_strong_edge(void)
     teardown(&f);
 }
 
+/* Voxels of the bar labelled 1 on slices k0..k1. */
+static size_t bar_painted(const fixture *f, int k0, int k1)
+{
+    size_t n = 0;
+    int i, j, k;
+    for (k = k0; k <= k1; k++)
+        for (j = 0; j < 40; j++)
+            for (i = 0; i < 48; i++)
+                n += in_bar(i, j, k) && ((uint8_t *)f->layer->data)[i + 48 * (j + 40 * k)] == 1;
+    return n;
+}
+
+static void strokes_of_a_label_join_while_they_stand(void)
+{
+    fixture f;
+    double a[6] = {33, 20, 3, 35, 20, 3}, b[6] = {33, 20, 20, 35, 20, 20}, c[6] = {34, 19, 20, 34, 21, 20};
+    sv_stroke sa = {2, 1, SV_STROKE_PAINT, 1, a, 2, 0}, sb = {2, 1, SV_STROKE_PAINT, 1, b, 2, 0};
+    sv_stroke sc = {2, 2, SV_STROKE_PAINT, 1, c, 2, 0};
+    sv_volume *which;
+    size_t mid = 0;
+    int i, j, k;
+    bar = 1;
+    if (!setup(&f, -HUGE_VAL)) { CHECK(0); bar = 0; return; }
+    for (k = 10; k <= 13; k++)
+        for (j = 0; j < 40; j++)
+            for (i = 0; i < 48; i++) mid += in_bar(i, j, k);
+    /* one short stroke reaches a few mm: the middle of the bar stays unlabelled */
+    CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &sa, NULL), SV_OK);
+    CHECK(bar_painted(&f, 10, 13) < mid / 10);
+    /* a stroke of the same label at the other end: together they label the bar between */
+    CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &sb, NULL), SV_OK);
+    CHECK(bar_painted(&f, 10, 13) > mid * 9 / 10);
+    /* undo both, redraw only the second: the first no longer stands, so no join */
+    CHECK_EQ_INT(sv_history_undo(f.h, &which, NULL), SV_OK);
+    CHECK_EQ_INT(sv_history_undo(f.h, &which, NULL), SV_OK);
+    CHECK_EQ_INT((int)bar_painted(&f, 0, 23), 0);
+    CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &sb, NULL), SV_OK);
+    CHECK(bar_painted(&f, 10, 13) < mid / 10);
+    /* another label's stroke does not join label 1's */
+    CHECK_EQ_INT(sv_history_undo(f.h, &which, NULL), SV_OK);
+    CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &sa, NULL), SV_OK);
+    CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &sc, NULL), SV_OK);
+    CHECK(bar_painted(&f, 10, 13) < mid / 10);
+    teardown(&f);
+    bar = 0;
+}
+
 static void bad_strokes_are_refused(void)
 {
     fixture f;
@@ -240,5 +291,6 @@ void suite_propagate(void)
     RUN(background_is_never_painted_and_erase_restores);
     RUN(erase_restores_after_touch);
     RUN(paint_follows_a_strong_edge);
+    RUN(strokes_of_a_label_join_while_they_stand);
     RUN(bad_strokes_are_refused);
 }

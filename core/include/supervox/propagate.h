@@ -67,7 +67,10 @@ typedef struct sv_stroke {
  * voxels, or whose centroid lies farther from the stroke than
  * reach x (stroke length + width), are background markers; the rest go to
  * whichever marker reaches them first in a flood ordered by the largest
- * intensity step along the way (a watershed on the graph). */
+ * intensity step along the way (a watershed on the graph). With a kept
+ * workspace (sv_segmenter.ws), a paint stroke competes together with the
+ * earlier paint strokes of its label that still stand, and the box spanned by
+ * their points is in reach too. */
 typedef struct sv_paint_params {
     double k_sd;   /* default 2.5 */
     double reach;  /* default 1.0 */
