@@ -37,10 +37,13 @@ static const char *usage_text =
     "  supervox propagate VOLUME --strokes S.json -o LABELS.nii[.gz]\n"
     "                     [--supervoxels SV.nii.gz | --count N | --size MM]\n"
     "                     [--compactness C] [--threshold T] [--reach R] [--spread K]\n"
+    "                     [--enclosed E]\n"
     "                                      apply strokes over supervoxels; write the\n"
     "                                      uint8 label map on VOLUME's grid. paint\n"
     "                                      spreads up to R x the stroke's length (1)\n"
-    "                                      within mean +- K sd of its intensities (2.5)\n";
+    "                                      within mean +- K sd of its intensities (2.5),\n"
+    "                                      to the edges if they enclose all but E of\n"
+    "                                      its frontier (0.1), else about halfway\n";
 
 static int usage(const char *why)
 {
@@ -351,6 +354,9 @@ static int cmd_propagate(int argc, char **argv)
             double *dst = argv[i][2] == 'r' ? &paint.reach : &paint.k_sd;
             if ((rc = number_arg(argc, argv, &i, dst))) return rc;
             if (!(*dst > 0 && *dst < 1e6)) return usage("--reach and --spread must be positive");
+        } else if (strcmp(argv[i], "--enclosed") == 0) {
+            if ((rc = number_arg(argc, argv, &i, &paint.enclosed))) return rc;
+            if (!(paint.enclosed >= 0 && paint.enclosed <= 1)) return usage("--enclosed must be between 0 and 1");
         } else if (argv[i][0] == '-' && argv[i][1]) {
             return usage("propagate: unknown option");
         } else if (!in) {

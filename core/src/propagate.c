@@ -11,6 +11,13 @@
  * a minimax flood (Prim-like, ordered by the largest intensity step on the
  * path so far) gives every other supervoxel to the marker that reaches it
  * over the lowest edges — a watershed on the graph.
+ * Edges first: the flood runs once with the beyond-reach markers held back,
+ * so the label fills everything within reach that intensity edges enclose;
+ * only if more than `enclosed` of its frontier is then cut by the reach (no
+ * edge stops it: grey nuclei next to white matter of the same intensity) does
+ * it run again with those markers competing, which stops it about halfway to
+ * the reach (simulated annotator, 3 slices: spleen 0.76 -> 0.86, mean over
+ * brain and CT 0.71 -> 0.72).
  * A label's strokes work together: the workspace remembers the last 32 paint
  * strokes, and a new one competes jointly with the earlier strokes of its
  * label that still stand (90% of their voxels still hold the label, so undone
@@ -34,6 +41,7 @@ void sv_paint_params_default(sv_paint_params *p)
 {
     p->k_sd = 2.5;
     p->reach = 1.0;
+    p->enclosed = 0.1;
 }
 
 void sv_sv_graph_free(sv_sv_graph *g)
@@ -394,7 +402,7 @@ static sv_status compete(const sv_segmenter *s, const sv_stroke *const *set, siz
     uint32_t id, touched_svs = 0;
     sv_stroke_ws *ws = t->ws;
     uint8_t *tsv = ws->sv;
-    int k;
+    int k, pass;
     for (i = 0; i < t->n; i++) {
         if (!s->labels[ws->vox[i]]) continue;
         double x = sv_volume_get(s->image, ws->vox[i]);
@@ -447,46 +455,69 @@ static sv_status compete(const sv_segmenter *s, const sv_stroke *const *set, siz
                 break;
             }
     }
-    for (id = 1; id <= g->count; id++) {
-        pq e;
-        uint32_t a;
-        if (!(tsv[id] & 2)) continue;
-        e.c = 0;
-        e.b = id;
-        if (tsv[id] & 1) {
-            e.a = 1;
-        } else if (fabs(g->mean[id] - mu) > s->paint.k_sd * sd) {
-            e.a = 2;
-        } else {
-            e.a = 0;
+    for (pass = 0; pass < 2; pass++) {
+        /* pass 0: edges alone bound the label within reach (the beyond-reach
+         * markers never beat the stroke); if the result is mostly cut by the
+         * reach rather than enclosed by intensity edges, the structure has no
+         * edges to stop it: pass 1 lets the beyond-reach markers compete */
+        double c0 = pass == 0 ? HUGE_VAL : 0, cut = 0, edge = 0;
+        if (pass == 1) {
+            for (id = 1; id <= g->count; id++) tsv[id] &= 3;
+            memset(side, 0, (size_t)g->count + 1);
         }
-        if (e.a && !pq_push(&ws->heap, &hn, &ws->hcap, e)) goto oom;
-        for (a = g->adj_off[id]; a < g->adj_off[id + 1]; a++) {
-            pq f;
-            uint32_t o = g->adj[a];
-            if (tsv[o] & 6) continue; /* in reach, or already queued */
-            tsv[o] |= 4;
-            /* beyond reach: background, and a seed for its in-reach neighbours */
-            f.c = 0;
-            f.b = o;
-            f.a = 2;
-            if (!pq_push(&ws->heap, &hn, &ws->hcap, f)) goto oom;
+        for (id = 1; id <= g->count; id++) {
+            pq e;
+            uint32_t a;
+            if (!(tsv[id] & 2)) continue;
+            e.c = 0;
+            e.b = id;
+            if (tsv[id] & 1) {
+                e.a = 1;
+            } else if (fabs(g->mean[id] - mu) > s->paint.k_sd * sd) {
+                e.a = 2;
+            } else {
+                e.a = 0;
+            }
+            if (e.a && !pq_push(&ws->heap, &hn, &ws->hcap, e)) goto oom;
+            for (a = g->adj_off[id]; a < g->adj_off[id + 1]; a++) {
+                pq f;
+                uint32_t o = g->adj[a];
+                if (tsv[o] & 6) continue; /* in reach, or already queued */
+                tsv[o] |= 4;
+                /* beyond reach: background, and a seed for its in-reach neighbours */
+                f.c = c0;
+                f.b = o;
+                f.a = 2;
+                if (!pq_push(&ws->heap, &hn, &ws->hcap, f)) goto oom;
+            }
         }
-    }
-    while (hn) {
-        pq e = pq_pop(ws->heap, &hn);
-        uint32_t a;
-        if (side[e.b]) continue;
-        side[e.b] = e.a;
-        for (a = g->adj_off[e.b]; a < g->adj_off[e.b + 1]; a++) {
-            uint32_t o = g->adj[a];
-            pq f;
-            if (side[o] || !(tsv[o] & 2)) continue; /* the flood stays within reach */
-            f.c = fmax(e.c, fabs(g->mean[o] - g->mean[e.b]));
-            f.b = o;
-            f.a = e.a;
-            if (!pq_push(&ws->heap, &hn, &ws->hcap, f)) goto oom;
+        while (hn) {
+            pq e = pq_pop(ws->heap, &hn);
+            uint32_t a;
+            if (side[e.b]) continue;
+            side[e.b] = e.a;
+            for (a = g->adj_off[e.b]; a < g->adj_off[e.b + 1]; a++) {
+                uint32_t o = g->adj[a];
+                pq f;
+                if (side[o] || !(tsv[o] & 2)) continue; /* the flood stays within reach */
+                f.c = fmax(e.c, fabs(g->mean[o] - g->mean[e.b]));
+                f.b = o;
+                f.a = e.a;
+                if (!pq_push(&ws->heap, &hn, &ws->hcap, f)) goto oom;
+            }
         }
+        if (pass == 1) break;
+        for (id = 1; id <= g->count; id++) {
+            uint32_t a;
+            if (side[id] != 1) continue;
+            for (a = g->adj_off[id]; a < g->adj_off[id + 1]; a++) {
+                uint32_t o = g->adj[a];
+                if (side[o] == 1) continue;
+                if (tsv[o] & 2) edge += 1;
+                else cut += 1;
+            }
+        }
+        if (cut <= s->paint.enclosed * (cut + edge)) break;
     }
     return SV_OK;
 oom:

@@ -67,13 +67,17 @@ typedef struct sv_stroke {
  * voxels, or whose centroid lies farther from the stroke than
  * reach x (stroke length + width), are background markers; the rest go to
  * whichever marker reaches them first in a flood ordered by the largest
- * intensity step along the way (a watershed on the graph). With a kept
+ * intensity step along the way (a watershed on the graph) — the beyond-reach
+ * markers only when edges do not enclose the label (see `enclosed`). With a kept
  * workspace (sv_segmenter.ws), a paint stroke competes together with the
  * earlier paint strokes of its label that still stand, and the box spanned by
  * their points is in reach too. */
 typedef struct sv_paint_params {
-    double k_sd;   /* default 2.5 */
-    double reach;  /* default 1.0 */
+    double k_sd;     /* default 2.5 */
+    double reach;    /* default 1.0 */
+    double enclosed; /* default 0.1: the label first fills what edges enclose within reach; if more
+                        than this share of its frontier is cut by the reach instead, the
+                        beyond-reach markers compete too (it stops about halfway) */
 } sv_paint_params;
 void sv_paint_params_default(sv_paint_params *p);
 
