@@ -86,6 +86,115 @@ export function colorLookup(labels, opacity) {
   return lut;
 }
 
+// --- the label tables other tools read ---------------------------------------------
+
+/**
+ * ITK-SNAP's label description file: one line per label,
+ * `IDX R G B A VIS MSH "LABEL"` (A 0..1, VIS and MSH 0/1), '#' comments, and
+ * label 0 ("Clear Label") first, as ITK-SNAP writes it.
+ * @param {Label[]} labels
+ */
+export function itkSnapLabels(labels) {
+  const head = [
+    '################################################',
+    '# ITK-SnAP Label Description File',
+    '# File format: ',
+    '# IDX   -R-  -G-  -B-  -A--  VIS MSH  LABEL',
+    '# Fields: ',
+    '#    IDX:   Zero-based index ',
+    '#    -R-:   Red color component (0..255)',
+    '#    -G-:   Green color component (0..255)',
+    '#    -B-:   Blue color component (0..255)',
+    '#    -A-:   Label transparency (0.00 .. 1.00)',
+    '#    VIS:   Label visibility (0 or 1)',
+    '#    MSH:   Label mesh visibility (0 or 1)',
+    '#  LABEL:   Label description ',
+    '################################################',
+  ];
+  const line = (/** @type {number} */ v, /** @type {number[]} */ c, /** @type {number} */ a, /** @type {number} */ vis, /** @type {string} */ name) =>
+    `${String(v).padStart(5)} ${c.map((x) => String(x).padStart(5)).join('')} ${a.toFixed(2).padStart(8)} ${vis}  ${vis}    "${name.replace(/"/g, "'")}"`;
+  return [...head, line(0, [0, 0, 0], 0, 0, 'Clear Label'), ...labels.map((l) => line(l.value, l.color, l.opacity, l.visible ? 1 : 0, l.name))].join('\n') + '\n';
+}
+
+/**
+ * Parse an ITK-SNAP label description file. Throws an Error with a plain reason.
+ * @param {string} text @returns {Label[]}
+ */
+export function parseItkSnapLabels(text) {
+  /** @type {Map<number, Label>} */
+  const out = new Map();
+  for (const [i, raw] of text.split(/\r?\n/).entries()) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) continue;
+    const m = /^(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+([\d.]+)\s+(\d)\s+(\d)\s+"(.*)"\s*$/.exec(line);
+    if (!m) throw new Error(`line ${i + 1} is not IDX R G B A VIS MSH "LABEL"`);
+    const value = Number(m[1]);
+    if (value === 0) continue; // the clear label
+    if (value > 255) throw new Error(`line ${i + 1} has label ${value}; labels are 1..255`);
+    const label = makeLabel(value, m[8] || undefined);
+    label.color = [m[2], m[3], m[4]].map((x) => Math.min(255, Number(x)));
+    label.opacity = Math.max(0, Math.min(1, Number(m[5])));
+    label.visible = m[6] === '1';
+    out.set(value, label);
+  }
+  if (!out.size) throw new Error('it lists no labels');
+  return [...out.values()].sort((a, b) => a.value - b.value);
+}
+
+/**
+ * 3D Slicer's colour table (.ctbl, also FreeSurfer's LUT form): one line per
+ * label, `value name r g b a` (a 0..255), '#' comments; spaces in names become
+ * underscores (the format splits on white space), as Slicer writes them.
+ * @param {Label[]} labels
+ */
+export function slicerColorTable(labels) {
+  return (
+    [`# Color table file written by Supervox`, `# ${labels.length + 1} values`, '0 Background 0 0 0 0']
+      .concat(labels.map((l) => `${l.value} ${l.name.trim().replace(/\s+/g, '_') || `Label_${l.value}`} ${l.color.join(' ')} ${Math.round(255 * (l.visible ? l.opacity : 0))}`))
+      .join('\n') + '\n'
+  );
+}
+
+/**
+ * Parse a Slicer / FreeSurfer colour table. Throws an Error with a plain reason.
+ * @param {string} text @returns {Label[]}
+ */
+export function parseSlicerColorTable(text) {
+  /** @type {Map<number, Label>} */
+  const out = new Map();
+  for (const [i, raw] of text.split(/\r?\n/).entries()) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) continue;
+    const f = line.split(/\s+/);
+    if (f.length < 5 || !/^\d+$/.test(f[0]) || !f.slice(2, 5).every((x) => /^\d+$/.test(x))) throw new Error(`line ${i + 1} is not "value name r g b a"`);
+    const value = Number(f[0]);
+    if (value === 0) continue; // background
+    if (value > 255) throw new Error(`line ${i + 1} has label ${value}; labels are 1..255`);
+    const label = makeLabel(value, f[1]);
+    label.color = f.slice(2, 5).map((x) => Math.min(255, Number(x)));
+    if (f.length > 5 && /^\d+$/.test(f[5])) {
+      const a = Math.min(255, Number(f[5]));
+      if (a === 0) label.visible = false;
+      else label.opacity = a / 255;
+    }
+    out.set(value, label);
+  }
+  if (!out.size) throw new Error('it lists no labels');
+  return [...out.values()].sort((a, b) => a.value - b.value);
+}
+
+/**
+ * Any of the three forms, told apart by content.
+ * @param {string} text @returns {{labels: Label[], format: 'json' | 'itksnap' | 'slicer'}}
+ */
+export function parseLabelTable(text) {
+  const t = text.trimStart();
+  if (t.startsWith('{') || t.startsWith('[')) return { labels: parseLabelJson(text), format: 'json' };
+  if (/^\s*\d+\s+\d+\s+\d+\s+\d+\s+[\d.]+\s+\d\s+\d\s+"/m.test(text)) return { labels: parseItkSnapLabels(text), format: 'itksnap' };
+  if (/^\s*\d+\s+\S+\s+\d+\s+\d+\s+\d+/m.test(text)) return { labels: parseSlicerColorTable(text), format: 'slicer' };
+  throw new Error('it is none of: Supervox JSON, an ITK-SNAP label description file, a 3D Slicer colour table');
+}
+
 /** '#rrggbb' of a colour. @param {number[]} c */
 export const hex = (c) => '#' + c.map((x) => x.toString(16).padStart(2, '0')).join('');
 
