@@ -31,7 +31,7 @@
  * (one slot per grid edge of the block) shares each edge's vertex among its
  * cubes; across blocks, the vertices on block faces are welded by their global
  * edge in an integer hash table while stitching.
- * MEMORY: per block 52 bytes; scratch 36 KB (block occupancy) + 431 KB (edge
+ * MEMORY: per block 52 bytes; scratch 9 KB (block occupancy) + 431 KB (edge
  * cache) + the seam hash (12 bytes per seam vertex, doubled); per cached
  * (block, label) mesh 4 bytes per vertex + 12 per triangle.
  * PERFORMANCE: the block label sets cost one read per voxel (once, then per
@@ -69,6 +69,12 @@
 static int g_table_ready;
 static uint8_t g_ntri[256];
 static int8_t g_tri[256][MAXTRI * 3]; /* cube edges, 3 per triangle, counter-clockwise from outside */
+static uint8_t g_nedge[256];          /* the cube edges a case crosses, listed once each: */
+static uint8_t g_nown[256];           /* first those the cube meets first in raster order */
+static int8_t g_edge[256][12];        /* (high side on both other axes), then the rest */
+static int8_t g_tri_at[256][MAXTRI * 3]; /* g_tri as positions in g_edge, zero padded */
+static int g_maxk;                    /* the most triangle corners of any case (15) */
+static uint8_t g_edge_low[12];        /* per cube edge: the other axes on which it is on the low side */
 static uint32_t g_edge_off[12];       /* block edge code of cube edge e, relative to the cube's */
 static uint8_t g_edge_d[12][4];       /* cube edge e: lower corner dx, dy, dz and axis */
 
@@ -180,6 +186,7 @@ static void table_build(void)
                 g_edge_d[e][2] = (uint8_t)d[2];
                 g_edge_d[e][3] = (uint8_t)a;
                 g_edge_off[e] = (uint32_t)((((d[2] * BLKC) + d[1]) * BLKC + d[0]) * 3 + a);
+                g_edge_low[e] = (uint8_t)(((a != 0 && !d[0]) ? 1 : 0) | ((a != 1 && !d[1]) ? 2 : 0) | ((a != 2 && !d[2]) ? 4 : 0));
                 e++;
             }
     memset(edge_faces, 0, sizeof edge_faces);
@@ -270,6 +277,22 @@ static void table_build(void)
             if (m >= 3 && nt < MAXTRI) nt += triangulate_loop(loop, m, edge_faces, mid, &g_tri[cs][nt * 3]);
         }
         g_ntri[cs] = (uint8_t)nt;
+        {
+            int at[12], ne = 0, own;
+            for (k = 0; k < 12; k++) at[k] = -1;
+            for (own = 1; own >= 0; own--)
+                for (k = 0; k < nt * 3; k++) {
+                    int ed = g_tri[cs][k];
+                    if (at[ed] < 0 && (g_edge_low[ed] == 0) == own) {
+                        at[ed] = ne;
+                        g_edge[cs][ne++] = (int8_t)ed;
+                    }
+                    if (own) g_nown[cs] = (uint8_t)ne;
+                }
+            for (k = 0; k < nt * 3; k++) g_tri_at[cs][k] = (int8_t)at[g_tri[cs][k]];
+            g_nedge[cs] = (uint8_t)ne;
+            if (nt * 3 > g_maxk) g_maxk = nt * 3;
+        }
     }
     g_table_ready = 1;
 }
@@ -295,7 +318,7 @@ struct sv_mesher {
     uint32_t *pgen;        /* per block: the generation its label set was computed at */
     uint64_t *present;     /* per block 4 words: labels its corners hold (0 also if it reaches outside) */
     blkmesh *cache[256];   /* per label: nblocks cached meshes, or NULL */
-    uint8_t *occ;          /* scratch: BLKC^3 corners of one block, 1 = inside */
+    uint64_t *occ;         /* scratch: per row (lz, ly) of a block, bit lx = corner inside */
     uint32_t *ecache;      /* scratch: NCODES vertex slots, NONE between blocks */
     uint32_t *map;         /* stitch: block vertex -> output vertex */
     size_t mapcap;
@@ -347,7 +370,7 @@ sv_status sv_mesher_create(const sv_volume *labels, sv_mesher **out)
     m->gen = (uint32_t *)SV_MALLOC(nb * sizeof *m->gen);
     m->pgen = (uint32_t *)SV_CALLOC(nb, sizeof *m->pgen);
     m->present = (uint64_t *)SV_MALLOC(nb * 4 * sizeof *m->present);
-    m->occ = (uint8_t *)SV_MALLOC((size_t)BLKC * BLKC * BLKC);
+    m->occ = (uint64_t *)SV_MALLOC((size_t)BLKC * BLKC * sizeof *m->occ);
     m->ecache = (uint32_t *)SV_MALLOC((size_t)NCODES * sizeof *m->ecache);
     if (!m->gen || !m->pgen || !m->present || !m->occ || !m->ecache) {
         sv_mesher_free(m);
@@ -396,7 +419,7 @@ void sv_mesher_free(sv_mesher *m)
 
 size_t sv_mesher_bytes(const sv_mesher *m)
 {
-    size_t bytes = sizeof *m + m->nblocks * (4 + 4 + 32) + (size_t)BLKC * BLKC * BLKC + (size_t)NCODES * 4 +
+    size_t bytes = sizeof *m + m->nblocks * (4 + 4 + 32) + (size_t)BLKC * BLKC * 8 + (size_t)NCODES * 4 +
                    m->mapcap * 4 + m->hcap * 12;
     int l;
     for (l = 0; l < 256; l++) {
@@ -455,8 +478,9 @@ void sv_mesher_invalidate_all(sv_mesher *m)
 static void block_labels(sv_mesher *m, int32_t bx, int32_t by, int32_t bz, uint64_t *set)
 {
     const uint8_t *lab = (const uint8_t *)m->lab->data;
+    uint8_t seen[256];
     int32_t o[3], lo[3], hi[3], y, z;
-    int a, outside = 0;
+    int a, x0, outside = 0;
     o[0] = bx * BLK - 1;
     o[1] = by * BLK - 1;
     o[2] = bz * BLK - 1;
@@ -465,8 +489,9 @@ static void block_labels(sv_mesher *m, int32_t bx, int32_t by, int32_t bz, uint6
         hi[a] = o[a] + BLKC > m->n[a] ? m->n[a] : o[a] + BLKC;
         if (o[a] < 0 || o[a] + BLKC > m->n[a]) outside = 1;
     }
-    set[0] = set[1] = set[2] = set[3] = 0;
-    if (outside) set[0] = 1;
+    /* mark values in a byte per value (independent stores), fold into bits once */
+    memset(seen, 0, sizeof seen);
+    seen[0] = (uint8_t)outside;
     for (z = lo[2]; z < hi[2]; z++)
         for (y = lo[1]; y < hi[1]; y++) {
             const uint8_t *row = lab + (size_t)m->n[0] * ((size_t)y + (size_t)m->n[1] * (size_t)z);
@@ -474,11 +499,13 @@ static void block_labels(sv_mesher *m, int32_t bx, int32_t by, int32_t bz, uint6
             uint8_t v0 = row[lo[0]], diff = 0;
             for (x = lo[0]; x < hi[0]; x++) diff |= (uint8_t)(row[x] ^ v0);
             if (!diff) {
-                set[v0 >> 6] |= (uint64_t)1 << (v0 & 63);
+                seen[v0] = 1;
                 continue;
             }
-            for (x = lo[0]; x < hi[0]; x++) set[row[x] >> 6] |= (uint64_t)1 << (row[x] & 63);
+            for (x = lo[0]; x < hi[0]; x++) seen[row[x]] = 1;
         }
+    set[0] = set[1] = set[2] = set[3] = 0;
+    for (x0 = 0; x0 < 256; x0++) set[x0 >> 6] |= (uint64_t)seen[x0] << (x0 & 63);
 }
 
 static int grow32(uint32_t **p, uint32_t *cap, size_t need, size_t unit)
@@ -494,11 +521,26 @@ static int grow32(uint32_t **p, uint32_t *cap, size_t need, size_t unit)
     return 1;
 }
 
-/* Marching cubes on block (bx, by, bz) for label L into bm. */
+/* Count trailing zeros of a non-zero word. */
+static int ctz64(uint64_t x)
+{
+#if defined(__GNUC__)
+    return __builtin_ctzll(x);
+#else
+    int n = 0;
+    while (!(x & 1)) x >>= 1, n++;
+    return n;
+#endif
+}
+
+/* Marching cubes on block (bx, by, bz) for label L into bm. The block's
+ * corners are read into one bit mask per row (bit lx = inside); the cubes of
+ * a row whose corners are not all alike come out of a few word operations on
+ * the row's four masks, so only cubes the surface crosses are visited. */
 static sv_status mesh_block(sv_mesher *m, int32_t bx, int32_t by, int32_t bz, uint8_t L, blkmesh *bm)
 {
     const uint8_t *lab = (const uint8_t *)m->lab->data;
-    uint8_t *occ = m->occ, col[BLKC];
+    uint64_t *occ = m->occ, valid;
     uint32_t *ec = m->ecache;
     int32_t o[3], nc[3], lx, ly, lz;
     sv_status st = SV_OK;
@@ -509,48 +551,69 @@ static sv_status mesh_block(sv_mesher *m, int32_t bx, int32_t by, int32_t bz, ui
     nc[0] = m->nc[0] - bx * BLK < BLK ? m->nc[0] - bx * BLK : BLK;
     nc[1] = m->nc[1] - by * BLK < BLK ? m->nc[1] - by * BLK : BLK;
     nc[2] = m->nc[2] - bz * BLK < BLK ? m->nc[2] - bz * BLK : BLK;
+    valid = ((uint64_t)1 << nc[0]) - 1; /* cubes 0 .. nc[0]-1 of a row (nc[0] <= 32) */
     for (lz = 0; lz <= nc[2]; lz++)
         for (ly = 0; ly <= nc[1]; ly++) {
-            uint8_t *row = occ + ((size_t)lz * BLKC + (size_t)ly) * BLKC;
             int32_t py = o[1] + ly, pz = o[2] + lz, xa, xb;
             const uint8_t *src;
-            memset(row, 0, BLKC);
-            if (py < 0 || pz < 0 || py >= m->n[1] || pz >= m->n[2]) continue;
-            src = lab + (size_t)m->n[0] * ((size_t)py + (size_t)m->n[1] * (size_t)pz);
-            xa = o[0] < 0 ? -o[0] : 0;
-            xb = m->n[0] - o[0] < nc[0] + 1 ? m->n[0] - o[0] : nc[0] + 1;
-            for (lx = xa; lx < xb; lx++) row[lx] = src[o[0] + lx] == L;
+            uint64_t bits = 0;
+            if (py >= 0 && pz >= 0 && py < m->n[1] && pz < m->n[2]) {
+                src = lab + (size_t)m->n[0] * ((size_t)py + (size_t)m->n[1] * (size_t)pz) + o[0];
+                xa = o[0] < 0 ? -o[0] : 0;
+                xb = m->n[0] - o[0] < nc[0] + 1 ? m->n[0] - o[0] : nc[0] + 1;
+                for (lx = xa; lx < xb; lx++) bits |= (uint64_t)(src[lx] == L) << lx;
+            }
+            occ[lz * BLKC + ly] = bits;
         }
     bm->nv = bm->nt = bm->nseam = 0;
     for (lz = 0; lz < nc[2]; lz++)
         for (ly = 0; ly < nc[1]; ly++) {
-            const uint8_t *r00 = occ + ((size_t)lz * BLKC + (size_t)ly) * BLKC;
-            const uint8_t *r10 = r00 + BLKC, *r01 = r00 + BLKC * BLKC, *r11 = r01 + BLKC;
-            uint8_t any = 0, all = 15;
+            uint64_t r00 = occ[lz * BLKC + ly], r10 = occ[lz * BLKC + ly + 1];
+            uint64_t r01 = occ[(lz + 1) * BLKC + ly], r11 = occ[(lz + 1) * BLKC + ly + 1];
+            uint64_t any = r00 | r10 | r01 | r11, all = r00 & r10 & r01 & r11;
+            /* cube lx has corners lx and lx + 1: skip it if all 8 are out or all in */
+            uint64_t act = ~((~any & ~(any >> 1)) | (all & (all >> 1))) & valid;
             uint32_t base = (uint32_t)(((lz * BLKC) + ly) * BLKC) * 3;
-            for (lx = 0; lx <= nc[0]; lx++) {
-                uint8_t c = (uint8_t)(r00[lx] | r10[lx] << 1 | r01[lx] << 2 | r11[lx] << 3);
-                col[lx] = c;
-                any |= c;
-                all &= c;
-            }
-            if (!any || all == 15) continue;
-            for (lx = 0; lx < nc[0]; lx++) {
-                int cs = col[lx] | col[lx + 1] << 4, k, nk;
+            while (act) {
+                int k, ne, cs, low;
+                uint32_t vix[12], cb, *tri;
                 const int8_t *t;
-                uint32_t *tri;
-                if (cs == 0 || cs == 255) continue;
+                lx = ctz64(act);
+                act &= act - 1;
+                cs = (int)((r00 >> lx & 1) | (r10 >> lx & 1) << 1 | (r01 >> lx & 1) << 2 | (r11 >> lx & 1) << 3 |
+                           (r00 >> (lx + 1) & 1) << 4 | (r10 >> (lx + 1) & 1) << 5 | (r01 >> (lx + 1) & 1) << 6 |
+                           (r11 >> (lx + 1) & 1) << 7);
+                low = (lx == 0) | (ly == 0) | (lz == 0);
+                cb = base + (uint32_t)lx * 3;
                 if ((bm->nt + MAXTRI > bm->tcap && !grow32(&bm->tri, &bm->tcap, (size_t)bm->nt + MAXTRI, 3)) ||
                     (bm->nv + MAXTRI > bm->vcap && !grow32(&bm->vcode, &bm->vcap, (size_t)bm->nv + MAXTRI, 1))) {
                     st = sv_fail(SV_ENOMEM, "out of memory meshing a label");
                     goto done;
                 }
-                t = g_tri[cs];
-                nk = g_ntri[cs] * 3;
-                tri = bm->tri + (size_t)bm->nt * 3;
-                for (k = 0; k < nk; k++) {
-                    int e = t[k];
-                    uint32_t code = base + (uint32_t)lx * 3 + g_edge_off[e], vi = ec[code];
+                /* each crossed edge's vertex once, then the triangles from the table. A
+                 * cube off the block's low faces makes exactly its first g_nown edges
+                 * (the earlier cubes met the rest); on a low face it looks each up. */
+                ne = g_nedge[cs];
+                k = 0;
+                if (!low) {
+                    for (; k < g_nown[cs]; k++) {
+                        int e = g_edge[cs][k];
+                        uint32_t code = cb + g_edge_off[e], vi = bm->nv++;
+                        uint32_t l0 = (uint32_t)lx + g_edge_d[e][0], l1 = (uint32_t)ly + g_edge_d[e][1],
+                                 l2 = (uint32_t)lz + g_edge_d[e][2];
+                        int a = g_edge_d[e][3];
+                        /* the high side on both other axes: a seam only at the block's high faces */
+                        int seam = (a != 0 && l0 == BLK) || (a != 1 && l1 == BLK) || (a != 2 && l2 == BLK);
+                        ec[code] = vi;
+                        bm->vcode[vi] = PACK(l0, l1, l2, a) | (seam ? SEAM : 0);
+                        bm->nseam += (uint32_t)seam;
+                        vix[k] = vi;
+                    }
+                    for (; k < ne; k++) vix[k] = ec[cb + g_edge_off[(int)g_edge[cs][k]]];
+                }
+                for (; k < ne; k++) {
+                    int e = g_edge[cs][k];
+                    uint32_t code = cb + g_edge_off[e], vi = ec[code];
                     if (vi == NONE) {
                         /* on a block face if a corner coordinate across the edge is 0 or BLK */
                         int32_t l[3];
@@ -565,8 +628,11 @@ static sv_status mesh_block(sv_mesher *m, int32_t bx, int32_t by, int32_t bz, ui
                         bm->vcode[vi] = PACK(l[0], l[1], l[2], a) | (seam ? SEAM : 0);
                         bm->nseam += (uint32_t)seam;
                     }
-                    tri[k] = vi;
+                    vix[k] = vi;
                 }
+                t = g_tri_at[cs];
+                tri = bm->tri + (size_t)bm->nt * 3;
+                for (k = 0; k < g_maxk; k++) tri[k] = vix[t[k]]; /* one count for all cases: no mispredicted exit */
                 bm->nt += g_ntri[cs];
             }
         }
