@@ -54,8 +54,8 @@ echo
 for spec in "aseg_collapsed_crop 3 cortex" "aseg_collapsed_crop 17 hippocampus" "aseg256 3 cortex" "aseg256 17 hippocampus"; do
   set -- $spec
   if [ "$1" = aseg256 ]; then f=$OUT/aseg256.nii.gz; else f=$DATA/brain/$1.nii.gz; fi
-  o=$(build/bench_mesh "$f" "$2"); s=$(/usr/bin/python3 tests/bench/mesh_skimage.py "$f" "$2")
-  echo "{\"file\": \"$1\", \"name\": \"$2 ($3)\", \"ours\": $o, \"skimage\": $s}"
+  o=$(build/bench_mesh "$f" "$2"); w=$(node tests/bench/mesh-wasm.mjs "$f" "$2"); s=$(/usr/bin/python3 tests/bench/mesh_skimage.py "$f" "$2")
+  echo "{\"file\": \"$1\", \"name\": \"$2 ($3)\", \"ours\": $o, \"wasm\": $w, \"skimage\": $s}"
 done | /usr/bin/python3 tests/bench/mesh_table.py
 echo
 /usr/bin/python3 tests/bench/annotate_bench.py build/supervox "$OUT/annotate" "$DATA"
