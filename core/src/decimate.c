@@ -5,9 +5,9 @@
  * area-weighted squared-distance quadrics of its triangles' planes; an edge
  * costs the error of the best point for the sum of its two quadrics (solved as
  * a 3x3 system, or the best of the two ends and the midpoint when the system is
- * near singular or its solution lies far off the edge). Edges sit in a binary
- * min-heap; an entry records both vertices' versions and is skipped when popped
- * if either has changed since (lazy deletion). A collapse u <- v is refused
+ * near singular or its solution lies far off the edge). Edges sit in a
+ * min-heap by cost; an entry records both vertices' versions and is skipped when
+ * popped if either has changed since (lazy deletion). A collapse u <- v is refused
  * when the mesh would stop being a closed 2-manifold or degenerate:
  *   - the link condition: u and v share exactly the two neighbours opposite
  *     their edge (else the collapse would pinch the surface);
@@ -15,10 +15,11 @@
  *     folds below a tetrahedron into a flat double-sided sheet);
  *   - no moved triangle may flip or become a sliver (its normal must stay within
  *     ~78 degrees of where it was, and it must keep a non-trivial area).
+ * The heap is 4-ary, rebuilt from the live edges when it holds more than 3
+ * entries per live triangle (most entries are then stale).
  * MEMORY: per vertex 24 (position) + 80 (quadric) + 13 bytes; per triangle 25
- * bytes; the heap, 24 bytes per entry, is rebuilt when stale entries outnumber
- * the live edges 3 to 1 (so ~110 bytes per triangle at most).
- * PERFORMANCE: O(t log t); about 1 us per collapse.
+ * bytes + at most 72 of heap: ~160 bytes per triangle in all, while it runs.
+ * PERFORMANCE: O(t log t); ~4 us per collapse (88k -> 20k triangles: 0.14 s).
  */
 #include <math.h>
 #include <string.h>
@@ -50,7 +51,7 @@ typedef struct dec {
     size_t nbcap;
 } dec;
 
-/* --- heap --- */
+/* --- heap: 4-ary (half the levels of a binary one; a node's children share a cache line or two) --- */
 
 static int heap_push(dec *d, double cost, uint32_t u, uint32_t v)
 {
@@ -64,7 +65,7 @@ static int heap_push(dec *d, double cost, uint32_t u, uint32_t v)
     }
     i = d->hn++;
     while (i > 0) {
-        size_t p = (i - 1) / 2;
+        size_t p = (i - 1) / 4;
         if (d->heap[p].cost <= cost) break;
         d->heap[i] = d->heap[p];
         i = p;
@@ -82,12 +83,13 @@ static hent heap_pop(dec *d)
     hent top = d->heap[0], last = d->heap[--d->hn];
     size_t i = 0, n = d->hn;
     for (;;) {
-        size_t c = 2 * i + 1;
+        size_t c = 4 * i + 1, best = c, k;
         if (c >= n) break;
-        if (c + 1 < n && d->heap[c + 1].cost < d->heap[c].cost) c++;
-        if (last.cost <= d->heap[c].cost) break;
-        d->heap[i] = d->heap[c];
-        i = c;
+        for (k = c + 1; k < c + 4 && k < n; k++)
+            if (d->heap[k].cost < d->heap[best].cost) best = k;
+        if (last.cost <= d->heap[best].cost) break;
+        d->heap[i] = d->heap[best];
+        i = best;
     }
     if (n) d->heap[i] = last;
     return top;
@@ -385,7 +387,7 @@ sv_status sv_mesh_decimate(sv_mesh *m, uint32_t max_triangles, sv_progress_fn pr
         if (r < 0) goto nomem;
         if (r == 0) continue;
         collapses++;
-        if (d.hn > 6 * (size_t)d.alive + 4096 && !rebuild_heap(&d)) goto nomem;
+        if (d.hn > 3 * (size_t)d.alive + 4096 && !rebuild_heap(&d)) goto nomem;
         if ((collapses & 4095) == 0 && progress &&
             progress(ctx, (double)(start - d.alive) / (double)(start - max_triangles))) {
             st = sv_fail(SV_ECANCELLED, "decimation cancelled");

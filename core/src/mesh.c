@@ -26,18 +26,23 @@
  * one cube stay two disks): on thin, folded or fragmented labels skimage's
  * area is up to ~1% larger (~2% on labels of a few hundred voxels).
  * Blocks: the cubes are cut into blocks of 32^3; per block a 256-bit set of the
- * labels its corners hold, and per (block, label) a small cached mesh whose
- * vertices are named by their grid edge. Within a block an edge-index cache
- * (one slot per grid edge of the block) shares each edge's vertex among its
- * cubes; across blocks, the vertices on block faces are welded by their global
- * edge in an integer hash table while stitching.
- * MEMORY: per block 52 bytes; scratch 9 KB (block occupancy) + 431 KB (edge
- * cache) + the seam hash (12 bytes per seam vertex, doubled); per cached
- * (block, label) mesh 4 bytes per vertex + 12 per triangle.
- * PERFORMANCE: the block label sets cost one read per voxel (once, then per
- * changed block); a block holding the label and another value costs one
- * compare per voxel, ~3 ns per cube whose row crosses the surface, and ~30 ns
- * per triangle. Stitching and normals are linear in the output.
+ * labels its corners hold (only blocks holding the label and something else
+ * are meshed), and per (block, label) a small cached mesh whose vertices are
+ * named by their grid edge. In a block, each row of corners is one 64-bit
+ * mask, so the cubes the surface crosses come out of a few word operations
+ * and no other cube is visited; an edge-index cache (one slot per grid edge of
+ * the block) shares each edge's vertex among its cubes, and in raster order a
+ * cube creates exactly its crossed edges on the high side of both other axes
+ * (the rest are already cached), so the hot loop has no "seen it?" branch.
+ * Across blocks the vertices on block faces are welded by their global edge in
+ * an integer hash table while stitching (no float positions are compared).
+ * MEMORY: per block 40 bytes; scratch 9 KB (row masks) + 431 KB (edge cache) +
+ * 4 bytes per vertex of the largest block + the seam hash (12 bytes per seam
+ * vertex, x2-4); per cached (block, label) mesh 4 bytes per vertex + 12 per
+ * triangle (with up to 2x slack from doubling).
+ * PERFORMANCE (the demo brain's cortex, 496k triangles, one core): block label
+ * sets ~1 ns per voxel (3 ms), marching cubes 12 ms (~25 ns per triangle),
+ * stitching 9 ms, normals 4 ms.
  */
 #include <math.h>
 #include <string.h>

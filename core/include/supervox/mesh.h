@@ -14,14 +14,18 @@
  * whose two voxels differ (as skimage.measure.marching_cubes(mask, 0.5)). The
  * case table is built from the cube faces: on each face the crossing points
  * are joined by segments, an ambiguous face (two diagonal corners inside)
- * always joining its inside corners (as skimage on such ties); the segments
- * of a cube close into
- * loops that are triangulated inside the cube. A face's segments depend only
- * on its four corners, so the two cubes that share it agree, and the surface
- * is watertight and 2-manifold by construction (no hole on ambiguous faces, as
- * the classic Lorensen table has).
- * PERFORMANCE: one byte compare per voxel to find a label's blocks and its
- * cubes, then ~30 ns per triangle made; a 256^3 label map meshes in tens of ms.
+ * always joining its inside corners (as skimage does on such ties); the
+ * segments of a cube close into loops that are triangulated inside the cube.
+ * A face's segments depend only on its four corners, so the two cubes that
+ * share it agree, and the surface is watertight and 2-manifold by
+ * construction (no hole on ambiguous faces, as the classic Lorensen table
+ * leaves). The table is built at first use (microseconds; like the rest of the
+ * core, one thread at a time). Areas agree with skimage's to 0.001% on
+ * voxelised spheres, within 1.6% on every brain label over 1000 voxels.
+ * PERFORMANCE: about 1 ns per voxel to find the blocks holding the label, then
+ * ~50 ns per triangle made (marching cubes, stitching, normals): the cortex of
+ * the demo brain, 500k triangles, in ~30 ms native; a label in a 256^3 map in
+ * 25-70 ms native or in wasm, 4-20x faster than skimage.
  */
 #ifndef SUPERVOX_MESH_H
 #define SUPERVOX_MESH_H
@@ -82,13 +86,17 @@ sv_status sv_mesh_extract(const sv_volume *labels, uint8_t label, const sv_mesh_
  * stitches all blocks into one mesh. Vertices on block faces are welded by
  * their grid edge, so the stitched mesh is the one a full re-mesh gives: the
  * same vertices, the same triangles, in the same order.
- * MEMORY: ~16 bytes per block and 900 KB of scratch, plus per label built
- * ~16 bytes per triangle cached (the cache of a label is kept until
- * sv_mesher_forget or free).
- * PERFORMANCE: a build costs a scan of the changed blocks (one compare per
- * voxel), marching cubes on those of them that hold the label, and a stitch
- * linear in the mesh size (~10 ns per triangle), plus smoothing (~25 ns per
- * vertex per pass) and decimation if asked. */
+ * MEMORY: 40 bytes per block and ~450 KB of scratch (plus 4 bytes per vertex
+ * of the largest block and 24 per seam vertex, while stitching), and per
+ * label built ~14-28 bytes per triangle cached (kept until sv_mesher_forget
+ * or sv_mesher_free).
+ * PERFORMANCE: a build re-reads the changed blocks (about 1 ns per voxel),
+ * runs marching cubes on those that hold the label, and stitches every block
+ * (~25 ns per triangle of the whole mesh, with its normals), then smooths
+ * (~25 ns per vertex per pass) and decimates if asked. After a 10 mm ball is
+ * painted on a 500k-triangle label at 256^3 the raw re-mesh takes ~20 ms, the
+ * default smoothing adds ~100 ms: smoothing is global, so for updates at
+ * stroke rate build with few or no passes and smooth when the user pauses. */
 typedef struct sv_mesher sv_mesher;
 
 /* Make a mesher over a uint8 label map (borrowed: it must outlive the mesher,
@@ -127,9 +135,12 @@ size_t sv_mesher_bytes(const sv_mesher *m);
 /* Taubin lambda/mu smoothing (G. Taubin, "A signal processing approach to fair
  * surface design", SIGGRAPH 1995) with the uniform umbrella operator: per pass
  * p += lambda * L(p), then p += mu * L(p). Unlike plain Laplacian smoothing it
- * does not shrink the surface. Normals are recomputed.
- * MEMORY: 24 bytes per vertex + 12 per triangle while it runs.
- * Returns SV_OK, SV_EINVAL (bad parameters), SV_ENOMEM, SV_ECANCELLED. */
+ * does not shrink the surface. Normals are recomputed. Each vertex reads its
+ * neighbours from 8 fixed slots (padded with itself), so the loop never
+ * mispredicts; ~25 ns per vertex per pass.
+ * MEMORY: ~64 bytes per vertex + 12 per triangle while it runs.
+ * Returns SV_OK, SV_EINVAL (bad parameters), SV_ENOMEM, SV_ECANCELLED (the
+ * positions are then part-smoothed, the normals not updated). */
 sv_status sv_mesh_smooth(sv_mesh *m, int iterations, double lambda, double mu, sv_progress_fn progress, void *ctx);
 
 /* Decimate to at most max_triangles by quadric-error edge collapse (M.
@@ -139,9 +150,10 @@ sv_status sv_mesh_smooth(sv_mesh *m, int iterations, double lambda, double mu, s
  * flatten a triangle, so the result stays closed and every component keeps at
  * least a tetrahedron; a budget below that is met as closely as it allows.
  * Vertices are renumbered and normals recomputed.
- * MEMORY: ~150 bytes per vertex while it runs.
- * PERFORMANCE: O(t log t) for t triangles; ~1 us per collapse.
- * Returns SV_OK, SV_ENOMEM, SV_ECANCELLED. */
+ * MEMORY: ~160 bytes per triangle while it runs.
+ * PERFORMANCE: O(t log t) for t triangles; ~4 us per collapse (a 500k-triangle
+ * cortex to 50k in ~2 s: an export step, not a live one).
+ * Returns SV_OK, SV_ENOMEM, SV_ECANCELLED (then the mesh is unchanged). */
 sv_status sv_mesh_decimate(sv_mesh *m, uint32_t max_triangles, sv_progress_fn progress, void *ctx);
 
 /* Recompute vertex normals: the area-weighted mean of the incident triangles'
