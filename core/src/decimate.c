@@ -57,8 +57,10 @@ static int heap_push(dec *d, double cost, uint32_t u, uint32_t v)
 {
     size_t i;
     if (d->hn == d->hcap) {
-        size_t ncap = d->hcap ? d->hcap * 2 : 1024;
-        hent *nh = (hent *)SV_REALLOC(d->heap, ncap * sizeof *nh);
+        size_t ncap = d->hcap ? d->hcap * 2 : 1024, bytes;
+        hent *nh;
+        if (!sv_mul_size(ncap, sizeof *nh, &bytes)) return 0;
+        nh = (hent *)SV_REALLOC(d->heap, bytes);
         if (!nh) return 0;
         d->heap = nh;
         d->hcap = ncap;
@@ -342,13 +344,13 @@ sv_status sv_mesh_decimate(sv_mesh *m, uint32_t max_triangles, sv_progress_fn pr
     if (m->ntri <= max_triangles) return SV_OK;
     d.nv = m->nvert;
     d.nt = d.alive = start = m->ntri;
-    d.pos = (double *)SV_MALLOC((size_t)d.nv * 3 * sizeof *d.pos);
-    d.q = (double *)SV_CALLOC((size_t)d.nv * 10, sizeof *d.q);
-    d.tri = (uint32_t *)SV_MALLOC((size_t)d.nt * 3 * sizeof *d.tri);
+    d.pos = (double *)sv_malloc_n(d.nv, 3 * sizeof *d.pos);
+    d.q = (double *)SV_CALLOC(d.nv, 10 * sizeof *d.q);
+    d.tri = (uint32_t *)sv_malloc_n(d.nt, 3 * sizeof *d.tri);
     d.tdead = (uint8_t *)SV_CALLOC(d.nt, 1);
     d.vdead = (uint8_t *)SV_CALLOC(d.nv, 1);
-    d.head = (uint32_t *)SV_MALLOC((size_t)d.nv * sizeof *d.head);
-    d.nxt = (uint32_t *)SV_MALLOC((size_t)d.nt * 3 * sizeof *d.nxt);
+    d.head = (uint32_t *)sv_malloc_n(d.nv, sizeof *d.head);
+    d.nxt = (uint32_t *)sv_malloc_n(d.nt, 3 * sizeof *d.nxt);
     d.ver = (uint32_t *)SV_CALLOC(d.nv, sizeof *d.ver);
     d.mark = (uint32_t *)SV_CALLOC(d.nv, sizeof *d.mark);
     if (!d.pos || !d.q || !d.tri || !d.tdead || !d.vdead || !d.head || !d.nxt || !d.ver || !d.mark) goto nomem;
@@ -395,7 +397,7 @@ sv_status sv_mesh_decimate(sv_mesh *m, uint32_t max_triangles, sv_progress_fn pr
         }
     }
     /* compact into m */
-    remap = (uint32_t *)SV_MALLOC((size_t)d.nv * sizeof *remap);
+    remap = (uint32_t *)sv_malloc_n(d.nv, sizeof *remap);
     if (!remap) goto nomem;
     memset(remap, 0xff, (size_t)d.nv * sizeof *remap);
     for (t = 0; t < d.nt; t++) {

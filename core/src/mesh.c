@@ -372,9 +372,9 @@ sv_status sv_mesher_create(const sv_volume *labels, sv_mesher **out)
         m->nb[a] = (m->nc[a] + BLK - 1) / BLK;
     }
     m->nblocks = nb;
-    m->gen = (uint32_t *)SV_MALLOC(nb * sizeof *m->gen);
+    m->gen = (uint32_t *)sv_malloc_n(nb, sizeof *m->gen);
     m->pgen = (uint32_t *)SV_CALLOC(nb, sizeof *m->pgen);
-    m->present = (uint64_t *)SV_MALLOC(nb * 4 * sizeof *m->present);
+    m->present = (uint64_t *)sv_malloc_n(nb, 4 * sizeof *m->present);
     m->occ = (uint64_t *)SV_MALLOC((size_t)BLKC * BLKC * sizeof *m->occ);
     m->ecache = (uint32_t *)SV_MALLOC((size_t)NCODES * sizeof *m->ecache);
     if (!m->gen || !m->pgen || !m->present || !m->occ || !m->ecache) {
@@ -515,11 +515,11 @@ static void block_labels(sv_mesher *m, int32_t bx, int32_t by, int32_t bz, uint6
 
 static int grow32(uint32_t **p, uint32_t *cap, size_t need, size_t unit)
 {
-    size_t ncap = *cap ? *cap : 256;
+    size_t ncap = *cap ? *cap : 256, bytes;
     uint32_t *np;
     while (ncap < need) ncap *= 2;
-    if (ncap > UINT32_MAX) return 0;
-    np = (uint32_t *)SV_REALLOC(*p, ncap * unit * sizeof **p);
+    if (ncap > UINT32_MAX || !sv_mul_size(ncap, unit * sizeof **p, &bytes)) return 0;
+    np = (uint32_t *)SV_REALLOC(*p, bytes);
     if (!np) return 0;
     *p = np;
     *cap = (uint32_t)ncap;
@@ -701,7 +701,7 @@ static sv_status stitch(sv_mesher *m, uint8_t L, sv_mesh **out)
         ts += c[b].nseam;
         if (c[b].nv > maxnv) maxnv = c[b].nv;
     }
-    if (tv >= UINT32_MAX || tt >= UINT32_MAX / 3)
+    if (tv >= UINT32_MAX || tt >= UINT32_MAX / 3 || ts > SIZE_MAX / 8)
         return sv_fail(SV_ERANGE, "the mesh of label %d has more than 2^32 vertices or triangles", L);
     mesh = (sv_mesh *)SV_CALLOC(1, sizeof *mesh);
     if (!mesh) return sv_fail(SV_ENOMEM, "out of memory stitching a mesh");
@@ -710,18 +710,18 @@ static sv_status stitch(sv_mesher *m, uint8_t L, sv_mesh **out)
         return SV_OK;
     }
     while (hcap < 2 * ts) hcap *= 2, hbits++;
-    mesh->pos = (float *)SV_MALLOC(tv * 3 * sizeof(float));
-    mesh->tri = (uint32_t *)SV_MALLOC(tt * 3 * sizeof(uint32_t));
+    mesh->pos = (float *)sv_malloc_n(tv, 3 * sizeof(float));
+    mesh->tri = (uint32_t *)sv_malloc_n(tt, 3 * sizeof(uint32_t));
     if (maxnv > m->mapcap) {
         SV_FREE(m->map);
-        m->map = (uint32_t *)SV_MALLOC(maxnv * sizeof *m->map);
+        m->map = (uint32_t *)sv_malloc_n(maxnv, sizeof *m->map);
         m->mapcap = m->map ? maxnv : 0;
     }
     if (hcap > m->hcap) {
         SV_FREE(m->hkey);
         SV_FREE(m->hval);
-        m->hkey = (uint64_t *)SV_MALLOC(hcap * sizeof *m->hkey);
-        m->hval = (uint32_t *)SV_MALLOC(hcap * sizeof *m->hval);
+        m->hkey = (uint64_t *)sv_malloc_n(hcap, sizeof *m->hkey);
+        m->hval = (uint32_t *)sv_malloc_n(hcap, sizeof *m->hval);
         m->hcap = (m->hkey && m->hval) ? hcap : 0;
     }
     if (!mesh->pos || !mesh->tri || !m->map || !m->hkey || !m->hval) {
@@ -790,7 +790,7 @@ static sv_status stitch(sv_mesher *m, uint8_t L, sv_mesh **out)
         float *np = (float *)SV_REALLOC(mesh->pos, nout * 3 * sizeof(float));
         if (np) mesh->pos = np;
     }
-    mesh->normal = (float *)SV_MALLOC(nout * 3 * sizeof(float));
+    mesh->normal = (float *)sv_malloc_n(nout, 3 * sizeof(float));
     if (!mesh->normal) {
         sv_mesh_free(mesh);
         return sv_fail(SV_ENOMEM, "out of memory stitching a mesh");
@@ -924,7 +924,7 @@ void sv_mesh_compute_normals(sv_mesh *m)
 static sv_status vertex_neighbours(const sv_mesh *m, uint32_t **off_out, uint32_t **nbr_out)
 {
     uint32_t *off = (uint32_t *)SV_CALLOC((size_t)m->nvert + 1, sizeof *off);
-    uint32_t *nbr = (uint32_t *)SV_MALLOC(((size_t)m->ntri * 3 + 1) * sizeof *nbr);
+    uint32_t *nbr = (uint32_t *)sv_malloc_n((size_t)m->ntri * 3 + 1, sizeof *nbr);
     size_t i;
     *off_out = *nbr_out = NULL;
     if (!off || !nbr) {
@@ -984,11 +984,11 @@ static sv_status smoother_init(smoother *s, const sv_mesh *m, double lambda, dou
             nxe += deg - SLOTS;
         }
     }
-    s->slot = (uint32_t *)SV_MALLOC((size_t)m->nvert * SLOTS * sizeof *s->slot);
-    s->keep_l = (float *)SV_MALLOC((size_t)m->nvert * 4 * sizeof(float));
-    s->xoff = (uint32_t *)SV_MALLOC(((size_t)nxv + 1) * sizeof *s->xoff);
-    s->xnbr = (uint32_t *)SV_MALLOC(((size_t)nxe + 1) * sizeof *s->xnbr);
-    s->xv = (uint32_t *)SV_MALLOC(((size_t)nxv + 1) * sizeof *s->xv);
+    s->slot = (uint32_t *)sv_malloc_n(m->nvert, SLOTS * sizeof *s->slot);
+    s->keep_l = (float *)sv_malloc_n(m->nvert, 4 * sizeof(float));
+    s->xoff = (uint32_t *)sv_malloc_n((size_t)nxv + 1, sizeof *s->xoff);
+    s->xnbr = (uint32_t *)sv_malloc_n((size_t)nxe + 1, sizeof *s->xnbr);
+    s->xv = (uint32_t *)sv_malloc_n((size_t)nxv + 1, sizeof *s->xv);
     if (!s->slot || !s->keep_l || !s->xoff || !s->xnbr || !s->xv) {
         smoother_free(s);
         SV_FREE(off);
@@ -1064,7 +1064,7 @@ sv_status sv_mesh_smooth(sv_mesh *m, int iterations, double lambda, double mu, s
         return sv_fail(SV_EINVAL, "Taubin smoothing needs iterations >= 0, 0 < lambda < 1 and -1 < mu < -lambda");
     if (iterations == 0 || m->ntri == 0) return SV_OK;
     if ((st = smoother_init(&sm, m, lambda, mu)) != SV_OK) return st;
-    tmp = (float *)SV_MALLOC((size_t)m->nvert * 3 * sizeof(float));
+    tmp = (float *)sv_malloc_n(m->nvert, 3 * sizeof(float));
     if (!tmp) {
         st = sv_fail(SV_ENOMEM, "out of memory smoothing a mesh");
         goto done;

@@ -102,7 +102,7 @@ static void text_printf(text *t, const char *fmt, ...)
         if ((size_t)need < t->cap - t->n) break;
         {
             size_t ncap = t->cap * 2 + (size_t)need;
-            char *ns = (char *)SV_REALLOC(t->s, ncap);
+            char *ns = ncap > t->cap ? (char *)SV_REALLOC(t->s, ncap) : NULL; /* NULL on overflow */
             if (!ns) {
                 t->failed = 1;
                 return;
@@ -121,8 +121,9 @@ sv_status sv_mesh_write_obj(const sv_mesh *const *meshes, const char *const *nam
     size_t i, base = 1, guess = 64;
     *out = NULL;
     *len = 0;
-    for (i = 0; i < n; i++)
-        if (meshes[i]) guess += (size_t)meshes[i]->nvert * 90 + (size_t)meshes[i]->ntri * 40;
+    for (i = 0; i < n; i++) /* a first capacity; it grows as needed (saturating here) */
+        if (meshes[i] && guess < ((size_t)1 << 30)) guess += (size_t)meshes[i]->nvert * 90 + (size_t)meshes[i]->ntri * 40;
+    if (guess > ((size_t)1 << 30)) guess = (size_t)1 << 30;
     t.n = 0;
     t.failed = 0;
     t.cap = guess;

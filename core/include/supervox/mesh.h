@@ -143,7 +143,8 @@ size_t sv_mesher_bytes(const sv_mesher *m);
  * positions are then part-smoothed, the normals not updated). */
 sv_status sv_mesh_smooth(sv_mesh *m, int iterations, double lambda, double mu, sv_progress_fn progress, void *ctx);
 
-/* Decimate to at most max_triangles by quadric-error edge collapse (M.
+/* Decimate m (a closed mesh with valid indices, as the core makes them) to at
+ * most max_triangles by quadric-error edge collapse (M.
  * Garland, P. Heckbert, "Surface simplification using quadric error metrics",
  * SIGGRAPH 1997). A collapse is refused if it would break the 2-manifold (the
  * link condition), leave a vertex of fewer than 3 neighbours, flip or
