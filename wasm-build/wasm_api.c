@@ -6,12 +6,14 @@
  * the worker then reads svw_last_status() and sv_last_error().
  */
 #include <emscripten.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "supervox/nifti.h"
 #include "supervox/png.h"
 #include "supervox/brush.h"
 #include "supervox/history.h"
+#include "supervox/mesh.h"
 #include "supervox/propagate.h"
 #include "supervox/supervoxels.h"
 #include "supervox/status.h"
@@ -324,4 +326,72 @@ double svw_segmenter_bytes(const svw_seg *s)
                     + n * 4 + (c + 1) * 4          /* index */
                     + c * (8 + 8 + 24 + 4 + 4)     /* graph stats + offsets */
                     + edges * 4);                  /* graph edges */
+}
+
+
+/* --- meshes: a block-cached mesher per label layer ------------------------ */
+
+/* A mesher over a label layer (borrowed: free the mesher with sv_mesher_free
+ * before the layer). 0 on failure. */
+sv_mesher *svw_mesher_create(const sv_volume *layer)
+{
+    sv_mesher *m = NULL;
+    g_status = sv_mesher_create(layer, &m);
+    return m;
+}
+
+/* The voxels in box [x0, x1) x [y0, y1) x [z0, z1) changed (an edit's box, as
+ * svw_edit() returns it): their blocks are re-meshed on the next build. */
+void svw_mesher_invalidate(sv_mesher *m, int x0, int y0, int z0, int x1, int y1, int z1)
+{
+    sv_box b;
+    b.lo[0] = x0;
+    b.lo[1] = y0;
+    b.lo[2] = z0;
+    b.hi[0] = x1;
+    b.hi[1] = y1;
+    b.hi[2] = z1;
+    sv_mesher_invalidate(m, &b);
+}
+
+/* The mesh of one label (1..255): smooth_iterations Taubin passes (-1 = the
+ * default), at most max_triangles (0 = all). Progress goes to
+ * Module.onProgress. Returns the mesh (free with sv_mesh_free; read it with
+ * the accessors below) or 0. */
+sv_mesh *svw_mesher_build(sv_mesher *m, int label, int smooth_iterations, int max_triangles)
+{
+    sv_mesh_params p;
+    sv_mesh *mesh = NULL;
+    sv_mesh_params_default(&p);
+    if (smooth_iterations >= 0) p.smooth_iterations = smooth_iterations;
+    p.max_triangles = max_triangles > 0 ? (uint32_t)max_triangles : 0;
+    if (label < 0 || label > 255) label = 0; /* the caller should refuse these; the core refuses 0 */
+    g_status = sv_mesher_build(m, (uint8_t)label, &p, progress_to_js, NULL, &mesh);
+    return mesh;
+}
+
+int svw_mesh_nvert(const sv_mesh *m) { return (int)m->nvert; }
+int svw_mesh_ntri(const sv_mesh *m) { return (int)m->ntri; }
+float *svw_mesh_pos(const sv_mesh *m) { return m->pos; }       /* nvert * 3 float32, world mm */
+float *svw_mesh_normal(const sv_mesh *m) { return m->normal; } /* nvert * 3 float32 */
+uint32_t *svw_mesh_tri(const sv_mesh *m) { return m->tri; }    /* ntri * 3 uint32 */
+
+/* STL (obj = 0) or OBJ (obj = 1) of n meshes (n pointers in the heap); OBJ
+ * objects are named label_<labels[i]>. Returned buffer: free with sv_free;
+ * its length is svw_last_len(). */
+uint8_t *svw_mesh_write(const sv_mesh *const *meshes, const int *labels, int n, int obj)
+{
+    uint8_t *out = NULL;
+    size_t len = 0;
+    char names[256][16];
+    const char *np[256];
+    int i;
+    if (n < 0 || n > 256) n = 0;
+    for (i = 0; i < n; i++) {
+        snprintf(names[i], sizeof names[i], "label_%d", labels ? labels[i] : i + 1);
+        np[i] = names[i];
+    }
+    g_status = obj ? sv_mesh_write_obj(meshes, np, (size_t)n, &out, &len) : sv_mesh_write_stl(meshes, (size_t)n, &out, &len);
+    g_len = len;
+    return out;
 }

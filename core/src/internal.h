@@ -41,6 +41,15 @@ static inline int sv_add_size(size_t a, size_t b, size_t *out)
     return 1;
 }
 
+/* Allocate n elements of size bytes; NULL if n * size overflows (which a
+ * 32-bit wasm size_t reaches long before memory runs out) or memory does. */
+static inline void *sv_malloc_n(size_t n, size_t size)
+{
+    size_t bytes;
+    if (!sv_mul_size(n, size, &bytes)) return NULL;
+    return SV_MALLOC(bytes ? bytes : 1);
+}
+
 /* Visit every voxel of slice round(p0[axis]) whose centre lies within
  * radius_mm (in-plane distance, voxel sizes `spacing`) of the segment
  * p0 -> p1 (voxel coordinates), plus the voxels under the two ends. Points

@@ -6,8 +6,10 @@ cd "$(dirname "$0")/../.."
 OUT=tests/out/bench
 mkdir -p "$OUT"
 DATA=${SHARED:-../shared}/data
-[ -f "$OUT/brain256.nii.gz" ] || /usr/bin/python3 tests/bench/make_volumes.py "$DATA/brain/norm_crop.nii.gz" "$OUT" >/dev/null
+[ -f "$OUT/brain256.nii.gz" ] && [ -f "$OUT/aseg256.nii.gz" ] ||
+  /usr/bin/python3 tests/bench/make_volumes.py "$DATA/brain/norm_crop.nii.gz" "$OUT" "$DATA/brain/aseg_collapsed_crop.nii.gz" >/dev/null
 cc -std=c99 -O2 -Icore/include tests/bench/bench_read.c build/libsupervox.a -lz -lpng -lm -o build/bench_read
+cc -std=c99 -O2 -Icore/include tests/bench/bench_mesh.c build/libsupervox.a -lz -lpng -lm -o build/bench_mesh
 
 {
 echo "## Reading NIfTI (.nii.gz), median time to voxels in memory"
@@ -46,6 +48,15 @@ print("| paint stroke to labels written, median / p95 | {} / {} ms | p95 < 16 ms
 print("| touch stroke to labels written, median / p95 | {} / {} ms | p95 < 16 ms |".format(*r["touch_ms"][:2]))
 print("| resident bytes per voxel (image, one layer, supervoxel map, index, graph) | {} | <= 12 |".format(r["bytes_per_voxel"]))
 '
+echo
+echo "## Label meshes: marching cubes against skimage, full and after an edit (median ms)"
+echo
+for spec in "aseg_collapsed_crop 3 cortex" "aseg_collapsed_crop 17 hippocampus" "aseg256 3 cortex" "aseg256 17 hippocampus"; do
+  set -- $spec
+  if [ "$1" = aseg256 ]; then f=$OUT/aseg256.nii.gz; else f=$DATA/brain/$1.nii.gz; fi
+  o=$(build/bench_mesh "$f" "$2"); w=$(node tests/bench/mesh-wasm.mjs "$f" "$2"); s=$(/usr/bin/python3 tests/bench/mesh_skimage.py "$f" "$2")
+  echo "{\"file\": \"$1\", \"name\": \"$2 ($3)\", \"ours\": $o, \"wasm\": $w, \"skimage\": $s}"
+done | /usr/bin/python3 tests/bench/mesh_table.py
 echo
 /usr/bin/python3 tests/bench/annotate_bench.py build/supervox "$OUT/annotate" "$DATA"
 } | tee "$OUT/results.md"

@@ -57,6 +57,7 @@ int main(void)
     suite_supervoxels();
     suite_propagate();
     suite_strokes();
+    suite_mesh();
     printf("%d passed, %d failed\n", sv_tests_passed, sv_tests_failed);
     return sv_tests_failed ? 1 : 0;
 }
