@@ -81,7 +81,18 @@ $(B)/supervox-san: $(CLI_SRC) $(B)/libsupervox-san.a $(CORE_HDR)
 $(B)/test_core: $(TEST_SRC) $(TEST_HDR) $(B)/libsupervox-san.a
 	$(CC) $(CFLAGS_SAN) -Itests/c $(TEST_SRC) $(B)/libsupervox-san.a $(LIBS_NATIVE) -o $@
 
-wasm: $(WASM_OUT)/supervox.js
+wasm: $(WASM_OUT)/supervox.js $(WASM_OUT)/vendor/three.module.js
+
+# three.js from npm (package-lock.json pins it), served from the site itself: no CDN
+THREE := node_modules/three
+$(WASM_OUT)/vendor/three.module.js: $(THREE)/build/three.module.js $(THREE)/build/three.core.js $(THREE)/examples/jsm/controls/OrbitControls.js $(THREE)/LICENSE
+	@mkdir -p $(WASM_OUT)/vendor/addons/controls
+	cp $(THREE)/build/three.core.js $(THREE)/LICENSE $(WASM_OUT)/vendor/
+	cp $(THREE)/examples/jsm/controls/OrbitControls.js $(WASM_OUT)/vendor/addons/controls/
+	cp $(THREE)/build/three.module.js $@
+
+$(THREE)/build/three.module.js $(THREE)/build/three.core.js $(THREE)/examples/jsm/controls/OrbitControls.js $(THREE)/LICENSE:
+	bash wasm-build/deps.sh
 
 $(TP)/lib/libz.a $(TP)/lib/libpng16.a:
 	bash wasm-build/deps.sh

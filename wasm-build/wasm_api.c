@@ -370,6 +370,18 @@ sv_mesh *svw_mesher_build(sv_mesher *m, int label, int smooth_iterations, int ma
     return mesh;
 }
 
+/* Which labels the layer holds (changed_only = 0) or which the next build
+ * would change (1): a pointer to 256 bytes, 1 per label listed (0 is never). */
+const uint8_t *svw_mesher_labels(sv_mesher *m, int changed_only)
+{
+    static uint8_t out[256];
+    uint64_t set[4];
+    int L;
+    sv_mesher_labels(m, changed_only, set);
+    for (L = 0; L < 256; L++) out[L] = (uint8_t)(set[L >> 6] >> (L & 63) & 1);
+    return out;
+}
+
 int svw_mesh_nvert(const sv_mesh *m) { return (int)m->nvert; }
 int svw_mesh_ntri(const sv_mesh *m) { return (int)m->ntri; }
 float *svw_mesh_pos(const sv_mesh *m) { return m->pos; }       /* nvert * 3 float32, world mm */

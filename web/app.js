@@ -8,11 +8,13 @@
 import { CoreBridge } from './core/bridge.js';
 import { fetchBytes } from './loaders/fetch-bytes.js';
 import { parseLabelJson } from './state/labels.js';
+import { MeshSync } from './state/meshes.js';
 import { Session } from './state/session.js';
 import { bindLabelsPanel } from './ui/labels-panel.js';
 import { HistogramView } from './views/histogram.js';
 import { orientationCode } from './views/orientation.js';
 import { SliceView } from './views/slice-view.js';
+import { View3D } from './views/view3d.js';
 
 const DEMO_URL = new URL('./demo/norm_crop.nii.gz', import.meta.url);
 const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
@@ -62,7 +64,7 @@ $('error-close').addEventListener('click', () => showError(null));
 
 // --- views ----------------------------------------------------------------------
 
-/** @type {SliceView | null} */
+/** @type {SliceView | View3D | null} */
 let focused = null;
 
 /** @type {import('./views/slice-view.js').ViewHost} */
@@ -108,9 +110,15 @@ const views = {
   coronal: new SliceView($('view-coronal'), 'coronal', host),
 };
 const allViews = Object.values(views);
+const view3d = new View3D($('view-3d'), {
+  session,
+  toggleMaximise: (v) => toggleMaximise(v),
+  focus: (v) => focusView(v),
+});
+const meshes = new MeshSync(session, view3d, (m) => showError(m), (f) => showProgress('Meshing the labels', f));
 const histogram = new HistogramView(/** @type {HTMLCanvasElement} */ ($('histogram')));
 
-/** @param {SliceView} v */
+/** @param {SliceView | View3D} v */
 function focusView(v) {
   if (focused === v) return;
   focused?.panel.classList.remove('focused');
@@ -118,7 +126,7 @@ function focusView(v) {
   v.panel.classList.add('focused');
 }
 
-/** Maximise a view, or restore the 2x2 layout if one is maximised. @param {SliceView} v */
+/** Maximise a view, or restore the 2x2 layout if one is maximised. @param {SliceView | View3D} v */
 function toggleMaximise(v) {
   const grid = $('views');
   const on = !grid.classList.contains('maximised');
@@ -126,7 +134,16 @@ function toggleMaximise(v) {
   for (const p of grid.children) p.classList.remove('maximised');
   grid.classList.toggle('maximised', on);
   if (on) v.panel.classList.add('maximised');
+  $('toggle-3d').classList.toggle('active', on && v === view3d);
 }
+
+/** Switch between the 2x2 layout and a full 3D view (camera, slices and tool stay as they are). */
+function toggle3d() {
+  const grid = $('views');
+  if (grid.classList.contains('maximised') && !view3d.panel.classList.contains('maximised')) toggleMaximise(view3d); // leave another view's maximise first
+  toggleMaximise(view3d);
+}
+$('toggle-3d').addEventListener('click', toggle3d);
 
 const fmt = (/** @type {number} */ x) => (Number.isInteger(x) ? String(x) : Math.abs(x) >= 100 ? x.toFixed(1) : x.toPrecision(4));
 
@@ -171,12 +188,14 @@ function showMeta() {
 
 session.on('volume', () => {
   for (const v of allViews) v.reset();
+  view3d.reset();
   showMeta();
   $('file-name').textContent = session.volume?.name || '';
   /** @type {HTMLSelectElement} */ ($('wl-preset')).value = 'auto';
 });
 session.on('cursor', () => {
   for (const v of allViews) v.requestDraw();
+  view3d.updatePlanes();
   showStatus(null);
 });
 session.on('window', (w) => {
@@ -190,8 +209,14 @@ session.on('edit', ({ lo, hi }) => {
     if (v.slice >= lo[a] && v.slice < hi[a]) v.requestDraw();
   }
 });
-session.on('labels', () => allViews.forEach((v) => v.requestDraw()));
-session.on('layers', () => allViews.forEach((v) => v.requestDraw()));
+session.on('labels', () => {
+  allViews.forEach((v) => v.requestDraw());
+  view3d.styleAll();
+});
+session.on('layers', () => {
+  allViews.forEach((v) => v.requestDraw());
+  view3d.styleAll();
+});
 session.on('history', (h) => {
   /** @type {HTMLButtonElement} */ ($('undo')).disabled = h.undo === 0;
   /** @type {HTMLButtonElement} */ ($('redo')).disabled = h.redo === 0;
@@ -388,6 +413,28 @@ function setOutline(on) {
   allViews.forEach((v) => v.requestDraw());
 }
 input('outline').addEventListener('change', () => setOutline(input('outline').checked));
+input('mesh-smooth').addEventListener('change', () => meshes.setSmooth(input('mesh-smooth').checked));
+
+/** Download the visible labels' surfaces of the active layer. @param {'stl' | 'obj'} format */
+async function exportSurfaces(format) {
+  const layer = session.layer;
+  if (!session.volume || !layer) return;
+  const labels = [...view3d.meshes.keys()].filter((v) => session.labels.find((l) => l.value === v)?.visible !== false).sort((a, b) => a - b);
+  if (!labels.length) return showError('There is no surface to export: paint a label first (hidden labels are left out).');
+  try {
+    await session.restored;
+    showProgress(`Writing ${format.toUpperCase()}`, 0.5);
+    const { bytes } = await session.bridge.call('exportMeshes', { layer: layer.id, labels, format, smooth: meshes.smooth ? -1 : 0 });
+    const what = labels.length === 1 ? (session.labels.find((l) => l.value === labels[0])?.name || `label_${labels[0]}`).replace(/[^\w.-]+/g, '_') : 'labels';
+    download(bytes, `${baseName()}_${what}.${format}`);
+  } catch (e) {
+    showError(`The surfaces could not be exported: ${/** @type {Error} */ (e).message}`);
+  } finally {
+    showProgress('', null);
+  }
+}
+$('export-stl').addEventListener('click', () => exportSurfaces('stl'));
+$('export-obj').addEventListener('click', () => exportSurfaces('obj'));
 /** @type {HTMLSelectElement} */ ($('convention')).addEventListener('change', (e) => {
   settings.convention = /** @type {any} */ (/** @type {HTMLSelectElement} */ (e.target).value);
   allViews.forEach((v) => v.reset());
@@ -477,6 +524,7 @@ window.addEventListener('keydown', (e) => {
   if (t && t.tagName === 'INPUT' && !['checkbox', 'radio'].includes(/** @type {HTMLInputElement} */ (t).type)) return;
   if (t && t.tagName === 'SELECT') return;
   const view = focused || views.axial;
+  const sv = view instanceof SliceView ? view : views.axial; // arrows and Page keys move this view's slice
   const ctrl = e.ctrlKey || e.metaKey;
   if (ctrl && (e.key === 'z' || e.key === 'Z')) {
     e.preventDefault();
@@ -493,17 +541,17 @@ window.addEventListener('keydown', (e) => {
   switch (e.key) {
     case 'ArrowUp':
     case 'ArrowRight':
-      view.setSlice(view.slice + 1);
+      sv.setSlice(sv.slice + 1);
       break;
     case 'ArrowDown':
     case 'ArrowLeft':
-      view.setSlice(view.slice - 1);
+      sv.setSlice(sv.slice - 1);
       break;
     case 'PageUp':
-      view.setSlice(view.slice + 5);
+      sv.setSlice(sv.slice + 5);
       break;
     case 'PageDown':
-      view.setSlice(view.slice - 5);
+      sv.setSlice(sv.slice - 5);
       break;
     case '[':
       setBrushSize(settings.sizeMm - (settings.sizeMm > 5 ? 1 : 0.5));
@@ -535,9 +583,14 @@ window.addEventListener('keydown', (e) => {
     case 'M':
       toggleMaximise(view);
       break;
+    case 'v':
+    case 'V':
+      toggle3d();
+      break;
     case 'r':
     case 'R':
-      allViews.forEach((v) => v.resetZoom());
+      if (view === view3d) view3d.resetCamera();
+      else allViews.forEach((v) => v.resetZoom());
       break;
     case ' ':
       settings.space = true;
@@ -567,5 +620,5 @@ const src = params.get('src');
 const ready = src ? openUrl(new URL(src, location.href), decodeURIComponent(src.split('/').pop() || src)) : openUrl(DEMO_URL, 'norm_crop.nii.gz (demo)');
 
 Object.defineProperty(window, 'supervox', {
-  value: Object.freeze({ ready, bridge, session, views, settings, setTool, setBrushSize, openImage, computeSupervoxels }),
+  value: Object.freeze({ ready, bridge, session, views, view3d, meshes, settings, setTool, setBrushSize, openImage, computeSupervoxels, toggle3d }),
 });

@@ -513,6 +513,34 @@ static void block_labels(sv_mesher *m, int32_t bx, int32_t by, int32_t bz, uint6
     for (x0 = 0; x0 < 256; x0++) set[x0 >> 6] |= (uint64_t)seen[x0] << (x0 & 63);
 }
 
+void sv_mesher_labels(sv_mesher *m, int changed_only, uint64_t set[4])
+{
+    int32_t bx, by, bz;
+    size_t b = 0;
+    int i, L;
+    set[0] = set[1] = set[2] = set[3] = 0;
+    if (!m) return;
+    for (bz = 0; bz < m->nb[2]; bz++)
+        for (by = 0; by < m->nb[1]; by++)
+            for (bx = 0; bx < m->nb[0]; bx++, b++) {
+                uint64_t *now = m->present + 4 * b;
+                if (m->pgen[b] != m->gen[b]) {
+                    block_labels(m, bx, by, bz, now);
+                    m->pgen[b] = m->gen[b];
+                }
+                if (!changed_only) {
+                    for (i = 0; i < 4; i++) set[i] |= now[i];
+                    continue;
+                }
+                for (L = 1; L < 256; L++) {
+                    const blkmesh *c = m->cache[L];
+                    int holds = (int)(now[L >> 6] >> (L & 63) & 1);
+                    if (c ? c[b].gen != m->gen[b] && (holds || c[b].nt) : holds) set[L >> 6] |= (uint64_t)1 << (L & 63);
+                }
+            }
+    set[0] &= ~(uint64_t)1; /* the background has no mesh */
+}
+
 static int grow32(uint32_t **p, uint32_t *cap, size_t need, size_t unit)
 {
     size_t ncap = *cap ? *cap : 256, bytes;

@@ -519,6 +519,45 @@ static float lef(const uint8_t *p)
     return f;
 }
 
+static int has(const uint64_t set[4], int L) { return (int)(set[L >> 6] >> (L & 63) & 1); }
+
+static void labels_present_and_changed(void)
+{
+    const double s1[3] = {1, 1, 1};
+    sv_volume *v = make_grid(70, 40, 40, s1);
+    uint8_t *d = (uint8_t *)v->data;
+    sv_mesher *m = NULL;
+    sv_mesh *mesh = NULL;
+    uint64_t set[4];
+    sv_box box = {{60, 30, 30}, {62, 32, 32}};
+    d[5 + 70 * (5 + 40 * 5)] = 3;      /* label 3 in the first block */
+    d[60 + 70 * (30 + 40 * 30)] = 200; /* label 200 in another */
+    CHECK_EQ_INT(sv_mesher_create(v, &m), SV_OK);
+    sv_mesher_labels(m, 0, set);
+    CHECK(has(set, 3) && has(set, 200) && !has(set, 0) && !has(set, 1));
+    sv_mesher_labels(m, 1, set); /* never built: both change */
+    CHECK(has(set, 3) && has(set, 200));
+    CHECK_EQ_INT(sv_mesher_build(m, 3, NULL, NULL, NULL, &mesh), SV_OK);
+    sv_mesh_free(mesh);
+    CHECK_EQ_INT(sv_mesher_build(m, 200, NULL, NULL, NULL, &mesh), SV_OK);
+    sv_mesh_free(mesh);
+    sv_mesher_labels(m, 1, set);
+    CHECK(!has(set, 3) && !has(set, 200));
+    /* erase 200 and paint 7 in its place: both change, 3 does not */
+    d[60 + 70 * (30 + 40 * 30)] = 0;
+    d[61 + 70 * (31 + 40 * 31)] = 7;
+    sv_mesher_invalidate(m, &box);
+    sv_mesher_labels(m, 1, set);
+    CHECK(!has(set, 3) && has(set, 200) && has(set, 7));
+    sv_mesher_labels(m, 0, set);
+    CHECK(has(set, 3) && !has(set, 200) && has(set, 7));
+    CHECK_EQ_INT(sv_mesher_build(m, 200, NULL, NULL, NULL, &mesh), SV_OK);
+    CHECK_EQ_INT((int)mesh->ntri, 0);
+    sv_mesh_free(mesh);
+    sv_mesher_free(m);
+    sv_volume_free(v);
+}
+
 static void writers(void)
 {
     const double s[3] = {0.5, 0.5, 0.5};
@@ -595,4 +634,5 @@ void suite_mesh(void)
     RUN(progress_and_cancel);
     RUN(decimation_keeps_closed);
     RUN(writers);
+    RUN(labels_present_and_changed);
 }

@@ -260,6 +260,22 @@ export class Session {
     return [0, 1, 2].map((r) => a[r][0] * ijk[0] + a[r][1] * ijk[1] + a[r][2] * ijk[2] + a[r][3]);
   }
 
+  /** The voxel (rounded, clamped to the grid) at world coordinates (mm). @param {number[]} xyz */
+  voxelOf(xyz) {
+    const a = /** @type {Volume} */ (this.volume).info.affine;
+    // solve A ijk = xyz - t for the 3x3 part (Cramer's rule)
+    const m = [0, 1, 2].map((r) => [a[r][0], a[r][1], a[r][2]]);
+    const b = [0, 1, 2].map((r) => xyz[r] - a[r][3]);
+    const det = (/** @type {number[][]} */ q) =>
+      q[0][0] * (q[1][1] * q[2][2] - q[1][2] * q[2][1]) - q[0][1] * (q[1][0] * q[2][2] - q[1][2] * q[2][0]) + q[0][2] * (q[1][0] * q[2][1] - q[1][1] * q[2][0]);
+    const d = det(m);
+    const d3 = this.dims;
+    return [0, 1, 2].map((c) => {
+      const q = m.map((row, r) => row.map((x, k) => (k === c ? b[r] : x)));
+      return Math.max(0, Math.min(d3[c] - 1, Math.round(det(q) / d)));
+    });
+  }
+
   labelsChanged() {
     this.emit('labels');
   }

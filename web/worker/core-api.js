@@ -42,6 +42,8 @@
     /** @param {any} M an instantiated Emscripten module */
     constructor(M) {
       this.M = M;
+      /** @type {Map<number, number>} layer -> its mesher */
+      this._meshers = new Map();
     }
 
     /**
@@ -342,10 +344,111 @@
       return l;
     }
 
-    /** Free a layer and the undo steps that refer to it. @param {number} layer */
+    /** Free a layer, its mesher and the undo steps that refer to it. @param {number} layer */
     deleteLayer(layer) {
+      const m = this._meshers.get(layer);
+      if (m) this.M._sv_mesher_free(m);
+      this._meshers.delete(layer);
       if (this._history) this.M._sv_history_forget(this._history, layer);
       this.M._sv_volume_free(layer);
+    }
+
+    // --- surfaces -------------------------------------------------------------
+
+    /**
+     * @typedef {{label: number, positions: Float32Array, normals: Float32Array, indices: Uint32Array}} MeshData
+     */
+
+    /**
+     * Surfaces of a layer's labels from its block-cached mesher (made on first
+     * use). boxes: the edits' changed boxes since the last call, or null for
+     * everything. Returns the labels whose surface changed (an empty mesh for
+     * a label no longer present); with boxes null, every label present.
+     * @param {number} layer @param {number[][][] | null} boxes [[lo, hi], ...]
+     * @param {{smooth?: number, labels?: number[], onProgress?: (f: number) => void}} [opts]
+     *   smooth: Taubin passes (-1 the core's default); labels: only these
+     * @returns {MeshData[]}
+     */
+    meshLayer(layer, boxes, opts = {}) {
+      const M = this.M;
+      let m = this._meshers.get(layer);
+      let all = boxes === null;
+      if (!m) {
+        m = M._svw_mesher_create(layer) >>> 0;
+        if (!m) throw this.lastError();
+        this._meshers.set(layer, m);
+        all = true;
+      }
+      if (boxes) for (const [lo, hi] of boxes) M._svw_mesher_invalidate(m, lo[0], lo[1], lo[2], hi[0], hi[1], hi[2]);
+      if (all && boxes === null) M._sv_mesher_invalidate_all(m);
+      const fp = M._svw_mesher_labels(m, all ? 0 : 1) >>> 0;
+      const flags = M.HEAPU8.slice(fp, fp + 256);
+      const want = opts.labels ? new Set(opts.labels) : null;
+      const list = [];
+      for (let L = 1; L < 256; L++) if (flags[L] && (!want || want.has(L))) list.push(L);
+      /** @type {MeshData[]} */
+      const out = [];
+      // progress over all labels: label i of n covers [i/n, (i+1)/n)
+      let done = 0;
+      M.onProgress = opts.onProgress ? (/** @type {number} */ f) => opts.onProgress?.((done + f) / Math.max(1, list.length)) : null;
+      try {
+        for (const L of list) {
+          const p = M._svw_mesher_build(m, L, opts.smooth ?? -1, 0) >>> 0;
+          if (!p) throw this.lastError();
+          try {
+            const nv = M._svw_mesh_nvert(p), nt = M._svw_mesh_ntri(p);
+            const pos = M._svw_mesh_pos(p) >>> 0, nrm = M._svw_mesh_normal(p) >>> 0, tri = M._svw_mesh_tri(p) >>> 0;
+            out.push({
+              label: L,
+              positions: new Float32Array(M.HEAPU8.buffer.slice(pos, pos + nv * 12)),
+              normals: new Float32Array(M.HEAPU8.buffer.slice(nrm, nrm + nv * 12)),
+              indices: new Uint32Array(M.HEAPU8.buffer.slice(tri, tri + nt * 12)),
+            });
+          } finally {
+            M._sv_mesh_free(p);
+          }
+          done++;
+        }
+      } finally {
+        M.onProgress = null;
+      }
+      return out;
+    }
+
+    /**
+     * STL (binary) or OBJ of some labels' surfaces from a layer's mesher.
+     * @param {number} layer @param {number[]} labels @param {'stl' | 'obj'} format @param {number} smooth Taubin passes (-1 default)
+     * @returns {ArrayBuffer}
+     */
+    exportMeshes(layer, labels, format, smooth) {
+      const M = this.M;
+      if (!this._meshers.get(layer)) this.meshLayer(layer, null, { labels: [] });
+      const m = /** @type {number} */ (this._meshers.get(layer));
+      const meshes = [];
+      const arr = M._svw_malloc(Math.max(1, labels.length) * 8) >>> 0;
+      if (!arr) throw new CoreError('SV_ENOMEM', 'out of memory for the export');
+      try {
+        for (const L of labels) {
+          const p = M._svw_mesher_build(m, L, smooth, 0) >>> 0;
+          if (!p) throw this.lastError();
+          meshes.push(p);
+        }
+        const ptrs = new Uint32Array(M.HEAPU8.buffer, arr, labels.length * 2); // the meshes, then the labels (int32)
+        meshes.forEach((p, i) => {
+          ptrs[i] = p;
+          ptrs[labels.length + i] = labels[i];
+        });
+        const out = M._svw_mesh_write(arr, arr + labels.length * 4, labels.length, format === 'obj' ? 1 : 0) >>> 0;
+        if (!out) throw this.lastError();
+        try {
+          return M.HEAPU8.slice(out, out + (M._svw_last_len() >>> 0)).buffer;
+        } finally {
+          M._sv_free(out);
+        }
+      } finally {
+        for (const p of meshes) M._sv_mesh_free(p);
+        M._sv_free(arr);
+      }
     }
 
     /**

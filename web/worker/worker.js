@@ -129,6 +129,25 @@ const ops = {
     return { result: { layer, data, present }, transfer: [data] };
   },
 
+  /**
+   * Surfaces of a layer's labels that changed in `boxes` (null: all), re-meshing
+   * only the blocks those boxes touch. The arrays are transferred.
+   */
+  async meshLayer({ layer, boxes, smooth }, progress) {
+    const c = await core();
+    const t0 = performance.now();
+    const meshes = c.meshLayer(layer, boxes, { smooth: smooth ?? -1, onProgress: (f) => progress('mesh', f) });
+    const transfer = meshes.flatMap((m) => [m.positions.buffer, m.normals.buffer, m.indices.buffer]);
+    return { result: { meshes, ms: performance.now() - t0 }, transfer };
+  },
+
+  /** STL or OBJ of some labels' surfaces (world mm). */
+  async exportMeshes({ layer, labels, format, smooth }) {
+    const c = await core();
+    const bytes = c.exportMeshes(layer, labels, format, smooth ?? -1);
+    return { result: { bytes }, transfer: [bytes] };
+  },
+
   async deleteLayer({ layer }) {
     const c = await core();
     c.deleteLayer(layer);

@@ -124,6 +124,14 @@ void sv_mesher_invalidate_all(sv_mesher *m);
 sv_status sv_mesher_build(sv_mesher *m, uint8_t label, const sv_mesh_params *p, sv_progress_fn progress, void *ctx,
                           sv_mesh **out);
 
+/* Which labels (1..255) the layer holds, as bits of set[4] (label L: bit
+ * L & 63 of set[L >> 6]). changed_only = 0: every label present;
+ * changed_only = 1: the labels whose mesh the next build would change — a
+ * label present that was never built, or one that a block invalidated since
+ * its last build holds now or held before (so an erased label is listed). It
+ * scans the invalidated blocks' voxels (and every block the first time). */
+void sv_mesher_labels(sv_mesher *m, int changed_only, uint64_t set[4]);
+
 /* Drop the cached triangles of one label (to save memory when it is hidden). */
 void sv_mesher_forget(sv_mesher *m, uint8_t label);
 

@@ -1,0 +1,190 @@
+// view3d.test.mjs — the 3D view in real Chromium on the demo: a painted label
+// appears as a surface in its colour, follows edits (the incremental surface
+// equals a full re-mesh), hides with its label, a click on it moves the
+// cursor, V switches between the 2x2 layout and a full 3D view keeping the
+// camera, slices and tool, and the surfaces download as STL that admesh
+// finds closed.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+
+import * as h from './browser.mjs';
+
+let page;
+let errors;
+let app;
+before(async () => {
+  app = await h.openApp();
+  ({ page, errors } = app);
+});
+after(() => app?.close());
+
+const shot = (name) => h.shot(page, name);
+const idle = () => h.idle(page);
+/** Wait until the surfaces match the layer and are on screen. */
+const meshed = async () => {
+  await idle();
+  await page.evaluate(() => window.supervox.meshes.idle);
+  await page.waitForFunction(() => window.supervox.view3d.pending.size === 0 && !window.supervox.meshes.running && !window.supervox.meshes.timer);
+  await h.settle(page);
+};
+
+/** Pixels of the 3D canvas whose colour is red-dominant (label 1's colour, shaded). */
+const redPixels = () =>
+  page.evaluate(() => {
+    const src = window.supervox.view3d.renderer.domElement;
+    const c = document.createElement('canvas');
+    c.width = src.width;
+    c.height = src.height;
+    const ctx = c.getContext('2d');
+    ctx.drawImage(src, 0, 0);
+    const d = ctx.getImageData(0, 0, c.width, c.height).data;
+    const pts = [];
+    for (let y = 0; y < c.height; y++)
+      for (let x = 0; x < c.width; x++) {
+        const i = 4 * (x + c.width * y);
+        if (d[i] > 90 && d[i] > 2.5 * d[i + 1] && d[i] > 2.5 * d[i + 2]) pts.push([x, y]);
+      }
+    const r = src.getBoundingClientRect();
+    return { n: pts.length, pts: pts.filter((_, i) => i % 97 === 0).map(([x, y]) => ({ x: r.left + ((x + 0.5) / c.width) * r.width, y: r.top + ((y + 0.5) / c.height) * r.height })) };
+  });
+
+/** Paint a brush line across the axial view (columns c0..c1 on a row). */
+async function brush(c0, c1, row) {
+  const a = await h.pointOn(page, 'axial', c0, row);
+  const b = await h.pointOn(page, 'axial', c1, row);
+  await page.mouse.move(a.x, a.y);
+  await page.mouse.down();
+  await page.mouse.move(b.x, b.y, { steps: 6 });
+  await page.mouse.up();
+}
+
+test('a painted label appears in 3D in its colour, and follows every edit', async () => {
+  await meshed();
+  assert.equal((await redPixels()).n, 0, 'nothing painted yet');
+  await page.evaluate(() => {
+    window.supervox.setBrushSize(14);
+    window.supervox.setTool('brush');
+    window.__long = [];
+    new PerformanceObserver((l) => l.getEntries().forEach((e) => window.__long.push(e.duration))).observe({ type: 'longtask' });
+  });
+  await brush(55, 80, 90);
+  await meshed();
+  const first = await page.evaluate(() => window.supervox.view3d.triangles);
+  assert.ok(first > 500, `${first} triangles`);
+  const red = await redPixels();
+  assert.ok(red.n > 300, `${red.n} label-coloured pixels in the 3D view`);
+  await shot('view3d-painted');
+  // from here on no main-thread task may exceed 50 ms; the first surface shown
+  // costs one longer frame in software WebGL (SwiftShader, ~100 ms outside
+  // script), which a GPU does not have
+  await page.evaluate(() => (window.__long.length = 0));
+  // a second stroke on another slice: the surface grows, re-meshed from the changed blocks only
+  await page.keyboard.press('ArrowUp');
+  await page.keyboard.press('ArrowUp');
+  await brush(50, 85, 95);
+  await meshed();
+  const second = await page.evaluate(() => window.supervox.view3d.triangles);
+  assert.ok(second > first, `${second} > ${first}`);
+  // the incremental surface is the one a full re-mesh gives
+  const incremental = await page.evaluate(() => [...window.supervox.view3d.meshes.values()].map((m) => [m.geometry.index.count, m.geometry.attributes.position.count]));
+  await page.evaluate(() => {
+    window.supervox.meshes.full = true;
+    window.supervox.meshes.schedule();
+  });
+  await meshed();
+  const full = await page.evaluate(() => [...window.supervox.view3d.meshes.values()].map((m) => [m.geometry.index.count, m.geometry.attributes.position.count]));
+  assert.deepEqual(incremental, full);
+  // undo removes the second stroke's part of the surface
+  await page.keyboard.press('Control+z');
+  await meshed();
+  assert.equal(await page.evaluate(() => window.supervox.view3d.triangles), first);
+  await page.keyboard.press('Control+Shift+z');
+  await meshed();
+  const long = await page.evaluate(() => window.__long);
+  assert.ok(long.every((d) => d <= 50), `main-thread tasks while painting and meshing: ${long.map(Math.round).join(', ')} ms`);
+});
+
+test('a click on the surface moves the cursor there; hiding the label hides its surface', async () => {
+  await page.evaluate(() => window.supervox.setTool('crosshair'));
+  const before = await page.evaluate(() => window.supervox.session.cursor.slice());
+  const red = await redPixels();
+  const p = red.pts[Math.floor(red.pts.length / 2)];
+  await page.mouse.click(p.x, p.y);
+  await h.settle(page);
+  const after = await page.evaluate(() => window.supervox.session.cursor.slice());
+  assert.notDeepEqual(after, before);
+  // the cursor lands on the label (within one voxel: the surface lies between voxels)
+  const near = await page.evaluate(([c]) => {
+    const s = window.supervox.session;
+    const [nx, ny] = s.dims;
+    for (let dz = -1; dz <= 1; dz++)
+      for (let dy = -1; dy <= 1; dy++)
+        for (let dx = -1; dx <= 1; dx++) if (s.layer.data[c[0] + dx + nx * (c[1] + dy + ny * (c[2] + dz))] === 1) return true;
+    return false;
+  }, [after]);
+  assert.ok(near, `cursor ${after} is on the painted label`);
+  // every slice view moved to the clicked point
+  const slices = await page.evaluate(() => Object.values(window.supervox.views).map((v) => [v.slice, window.supervox.session.cursor[v.geometry.sliceAxis]]));
+  for (const [slice, want] of slices) assert.equal(slice, want);
+  await page.click('#label-list li:first-child input[type="checkbox"]');
+  await h.settle(page);
+  await h.settle(page);
+  assert.equal((await redPixels()).n, 0, 'hidden label, no surface');
+  await page.click('#label-list li:first-child input[type="checkbox"]');
+  await h.settle(page);
+  await h.settle(page);
+  assert.ok((await redPixels()).n > 300);
+});
+
+test('V switches to a full 3D view and back, keeping camera, slices and tool', async () => {
+  await page.evaluate(() => window.supervox.setTool('brush'));
+  const state = () =>
+    page.evaluate(() => ({
+      camera: window.supervox.view3d.cameraState,
+      cursor: window.supervox.session.cursor.slice(),
+      tool: window.supervox.settings.tool,
+    }));
+  const s0 = await state();
+  await page.mouse.move(10, 10); // away from every view: V is global
+  await page.keyboard.press('v');
+  await h.settle(page);
+  assert.ok(await page.$eval('#view-3d', (el) => el.classList.contains('maximised')));
+  assert.ok(await page.$eval('#view-axial', (el) => getComputedStyle(el).display === 'none'));
+  assert.ok((await redPixels()).n > 1000, 'the full view shows the surface larger');
+  await shot('view3d-full');
+  assert.deepEqual(await state(), s0);
+  await page.click('#toggle-3d');
+  await h.settle(page);
+  assert.ok(await page.$eval('#view-axial', (el) => getComputedStyle(el).display !== 'none'));
+  assert.deepEqual(await state(), s0);
+  await shot('view3d-back');
+});
+
+test('the surfaces download as STL (closed, per admesh) and OBJ', async () => {
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#export-stl')]);
+  const file = path.join(h.OUT, dl.suggestedFilename());
+  await dl.saveAs(file);
+  assert.match(dl.suggestedFilename(), /^norm_crop_Label_1\.stl$/);
+  const b = readFileSync(file);
+  const ntri = b.readUInt32LE(80);
+  assert.equal(b.length, 84 + 50 * ntri);
+  assert.ok(ntri > 500);
+  const report = execFileSync('admesh', [file], { encoding: 'utf8' });
+  assert.match(report, /Number of parts\s*:\s*2/); // two strokes on two slices
+  assert.match(report, /No holes need to be filled/);
+  assert.match(report, /Total disconnected facets\s*:\s*0\s+0/);
+  assert.match(report, /Degenerate facets\s*:\s*0/);
+  assert.match(report, /Edges fixed\s*:\s*0/);
+  assert.match(report, /Facets added\s*:\s*0/);
+  const [dl2] = await Promise.all([page.waitForEvent('download'), page.click('#export-obj')]);
+  const obj = readFileSync(await dl2.path(), 'utf8');
+  assert.match(obj, /^o label_1$/m);
+  assert.equal((obj.match(/^f /gm) || []).length, ntri);
+});
+
+test('no page errors', () => {
+  assert.deepEqual(errors, []);
+});
