@@ -110,6 +110,7 @@ test-c: $(B)/test_core
 
 test-interop: native $(B)/supervox-san
 	SHARED=$(SHARED) /usr/bin/python3 tests/interop/test_nifti_interop.py
+	SHARED=$(SHARED) /usr/bin/python3 tests/interop/test_dicom_png_interop.py
 
 test-node: wasm native
 	SHARED=$(SHARED) node --test tests/node/

@@ -57,6 +57,8 @@ int main(void)
     suite_supervoxels();
     suite_propagate();
     suite_strokes();
+    suite_dicom();
+    suite_pngstack();
     printf("%d passed, %d failed\n", sv_tests_passed, sv_tests_failed);
     return sv_tests_failed ? 1 : 0;
 }
