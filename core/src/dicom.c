@@ -1095,7 +1095,7 @@ sv_status sv_dicom_read_series(const sv_dicom_scan *scan, size_t series, sv_volu
         for (k = 0; k < s->nfiles; k++)
             if (!(scan->hdr[s->files[k]].has & HAS(A_IPP))) all_ipp = 0;
         normal_of(iop, nrm);
-        if (all_ipp) memcpy(p0, h0->ipp, sizeof p0);
+        if (h0->has & HAS(A_IPP)) memcpy(p0, h0->ipp, sizeof p0);
         if (all_ipp && s->nfiles > 1) {
             for (a = 0; a < 3; a++) step[a] = (hl->ipp[a] - h0->ipp[a]) / (double)(s->nfiles - 1);
         } else {
@@ -1142,19 +1142,45 @@ static void jput(jbuf *b, const char *fmt, ...)
     if (n > 0) b->len += (size_t)n;
 }
 
-/* A JSON string; bytes outside printable ASCII become \u00XX (DICOM's
- * default repertoire ISO_IR 100 maps byte to code point one to one). */
-static void jstr(jbuf *b, const char *s)
+/* Length of the valid UTF-8 sequence at s (2..4), or 0. */
+static int utf8_len(const unsigned char *s)
 {
+    int n, k;
+    unsigned cp;
+    if (s[0] >= 0xC2 && s[0] <= 0xDF) n = 2, cp = s[0] & 0x1Fu;
+    else if (s[0] >= 0xE0 && s[0] <= 0xEF) n = 3, cp = s[0] & 0x0Fu;
+    else if (s[0] >= 0xF0 && s[0] <= 0xF4) n = 4, cp = s[0] & 0x07u;
+    else return 0;
+    for (k = 1; k < n; k++) {
+        if ((s[k] & 0xC0) != 0x80) return 0; /* also stops at the NUL */
+        cp = (cp << 6) | (s[k] & 0x3Fu);
+    }
+    if ((n == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF))) return 0;
+    return n;
+}
+
+/* A JSON string. Valid UTF-8 (file names from the browser, DICOM text in
+ * ISO_IR 192) passes through; any other byte outside printable ASCII becomes
+ * \u00XX, which is right for DICOM's default ISO_IR 100 (Latin-1: byte value
+ * = code point). */
+static void jstr(jbuf *b, const char *str)
+{
+    const unsigned char *s = (const unsigned char *)str;
     jput(b, "\"");
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\')
-            jput(b, "\\%c", ch);
-        else if (ch < 0x20 || ch >= 0x7f)
-            jput(b, "\\u%04x", ch);
+    while (*s) {
+        int n = *s >= 0x80 ? utf8_len(s) : 0;
+        if (n) {
+            jput(b, "%.*s", n, (const char *)s);
+            s += n;
+            continue;
+        }
+        if (*s == '"' || *s == '\\')
+            jput(b, "\\%c", *s);
+        else if (*s < 0x20 || *s >= 0x7f)
+            jput(b, "\\u%04x", *s);
         else
-            jput(b, "%c", ch);
+            jput(b, "%c", *s);
+        s++;
     }
     jput(b, "\"");
 }

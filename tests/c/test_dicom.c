@@ -107,6 +107,8 @@ typedef struct spec {
     int seed;           /* pixel pattern */
     int with_sequences; /* add nested undefined-length sequences (with traps) */
     int no_pixels;
+    const char *pname;  /* PatientName (NULL: Doe^Jane) */
+    int no_geometry;    /* leave out ImagePositionPatient, ImageOrientationPatient, PixelSpacing */
 } spec;
 
 static void default_spec(spec *s)
@@ -185,7 +187,7 @@ static uint8_t *make_dicom(const spec *s, size_t *len)
         free(inner.p);
         seq_end(&b);
     }
-    el_str(&b, 0x0010, 0x0010, "PN", "Doe^Jane");
+    el_str(&b, 0x0010, 0x0010, "PN", s->pname ? s->pname : "Doe^Jane");
     el_str(&b, 0x0010, 0x0020, "LO", "PID-4711");
     el_str(&b, 0x0010, 0x0040, "CS", "F");
     el_str(&b, 0x0010, 0x1010, "AS", "042Y");
@@ -209,13 +211,15 @@ static uint8_t *make_dicom(const spec *s, size_t *len)
     snprintf(text, sizeof text, "%d", s->instance);
     el_str(&b, 0x0020, 0x0013, "IS", text);
     snprintf(text, sizeof text, "-10\\-20\\%g", s->z);
-    el_str(&b, 0x0020, 0x0032, "DS", s->ipp ? s->ipp : text);
-    el_str(&b, 0x0020, 0x0037, "DS", s->iop);
+    if (!s->no_geometry) {
+        el_str(&b, 0x0020, 0x0032, "DS", s->ipp ? s->ipp : text);
+        el_str(&b, 0x0020, 0x0037, "DS", s->iop);
+    }
     el_us(&b, 0x0028, 0x0002, 1);
     el_str(&b, 0x0028, 0x0004, "CS", "MONOCHROME2");
     el_us(&b, 0x0028, 0x0010, (uint16_t)s->rows);
     el_us(&b, 0x0028, 0x0011, (uint16_t)s->cols);
-    el_str(&b, 0x0028, 0x0030, "DS", "0.5\\0.75"); /* row spacing 0.5, column spacing 0.75 */
+    if (!s->no_geometry) el_str(&b, 0x0028, 0x0030, "DS", "0.5\\0.75"); /* row spacing 0.5, column spacing 0.75 */
     el_us(&b, 0x0028, 0x0100, (uint16_t)s->bits);
     el_us(&b, 0x0028, 0x0101, (uint16_t)s->bits);
     el_us(&b, 0x0028, 0x0103, (uint16_t)s->pixrep);
@@ -737,6 +741,44 @@ static void tilt_uneven_and_repeated_positions_are_reported(void)
     for (k = 0; k < 4; k++) free(bufs[k]);
 }
 
+static void missing_geometry_falls_back_with_warnings(void)
+{
+    /* no positions: ordered by InstanceNumber, spaced by SliceThickness (2.5), axial, 1 mm pixels */
+    static const double z[3] = {0, 0, 0};
+    static const int inst[3] = {3, 1, 2};
+    static const char *const nm[3] = {"a", "b", "c"};
+    spec base;
+    uint8_t *bufs[3];
+    size_t lens[3], k;
+    sv_file files[3];
+    char names[3][32];
+    sv_dicom_scan *sc = NULL;
+    sv_volume *v = NULL;
+    default_spec(&base);
+    base.no_geometry = 1;
+    make_series(&base, 3, z, inst, bufs, lens, files, names, nm);
+    CHECK_EQ_INT(sv_dicom_scan_files(files, 3, &sc), SV_OK);
+    if (sc && sc->nseries == 1) {
+        const char *w = sc->series[0].warning;
+        CHECK(strstr(w, "No ImageOrientationPatient") && strstr(w, "No PixelSpacing") && strstr(w, "ordered by InstanceNumber"));
+        CHECK_EQ_INT(sc->series[0].files[0], 1);
+        CHECK_EQ_INT(sc->series[0].files[1], 2);
+        CHECK_EQ_INT(sc->series[0].files[2], 0);
+        CHECK_EQ_INT(sv_dicom_read_series(sc, 0, &v), SV_OK);
+        if (v) {
+            CHECK_NEAR(v->affine[0][0], -1, 0);
+            CHECK_NEAR(v->affine[1][1], -1, 0);
+            CHECK_NEAR(v->affine[2][2], 2.5, 0);
+            CHECK_NEAR(v->affine[2][3], 0, 0);
+        }
+    } else {
+        CHECK(0);
+    }
+    sv_volume_free(v);
+    sv_dicom_scan_free(sc);
+    for (k = 0; k < 3; k++) free(bufs[k]);
+}
+
 static void series_are_grouped_and_ordered(void)
 {
     /* series 9 (uid B, 2 slices), series 3 (uid A, 1 slice), and uid A
@@ -890,6 +932,42 @@ static void metadata_is_shown_but_never_exported(void)
     free(buf);
 }
 
+static void json_keeps_utf8_names_and_escapes_latin1(void)
+{
+    spec s;
+    size_t len, need;
+    uint8_t *buf;
+    sv_file f[2];
+    sv_dicom_scan *sc = NULL;
+    char *json;
+    default_spec(&s);
+    s.pname = "M\xfcller^J\"o\\";  /* ISO_IR 100: u-umlaut is one byte */
+    buf = make_dicom(&s, &len);
+    f[0].name = "Sch\xc3\xa4" "del.dcm"; /* UTF-8 a-umlaut */
+    f[0].bytes = buf;
+    f[0].len = len;
+    f[1].name = "Kn\xc3\xb6" "chel \"1\".txt";
+    f[1].bytes = (const uint8_t *)"hello";
+    f[1].len = 5;
+    CHECK_EQ_INT(sv_dicom_scan_files(f, 2, &sc), SV_OK);
+    if (sc && sc->nseries == 1) {
+        need = sv_dicom_metadata_json(sc, 0, NULL, 0);
+        json = (char *)malloc(need + 1);
+        sv_dicom_metadata_json(sc, 0, json, need + 1);
+        CHECK(strstr(json, "\"patient_name\": \"M\\u00fcller^J\\\"o\\\\\"") != NULL);
+        free(json);
+        need = sv_dicom_scan_json(sc, NULL, 0);
+        json = (char *)malloc(need + 1);
+        sv_dicom_scan_json(sc, json, need + 1);
+        CHECK(strstr(json, "\"file\": \"Kn\xc3\xb6" "chel \\\"1\\\".txt\"") != NULL);
+        free(json);
+    } else {
+        CHECK(0);
+    }
+    sv_dicom_scan_free(sc);
+    free(buf);
+}
+
 static void deep_nesting_and_mutations_never_crash(void)
 {
     spec s;
@@ -1015,9 +1093,11 @@ void suite_dicom(void)
     RUN(slices_sort_by_position_not_name_or_instance);
     RUN(oblique_geometry_matches_the_formula);
     RUN(tilt_uneven_and_repeated_positions_are_reported);
+    RUN(missing_geometry_falls_back_with_warnings);
     RUN(series_are_grouped_and_ordered);
     RUN(stored_type_follows_the_rescale_rule);
     RUN(metadata_is_shown_but_never_exported);
+    RUN(json_keeps_utf8_names_and_escapes_latin1);
     RUN(deep_nesting_and_mutations_never_crash);
     RUN(ct5n_sorts_against_its_instance_numbers);
     RUN(natural_order);
