@@ -312,8 +312,13 @@ static int load_dicom(const char *path, const sv_file *files, size_t n, const in
     if ((st = sv_dicom_scan_files(files, n, &scan)) != SV_OK) return fail_file(path, sv_last_error());
     if (scan->nseries == 0) {
         /* a single file's reason names it already; a folder's names its first refused file */
-        if (scan->nskipped == 1 && n == 1)
-            fprintf(stderr, "supervox: %s\n", scan->skipped[0].reason);
+        if (scan->nskipped == 1 && n == 1) {
+            /* one file: the reason starts with its (base) name; name the full path instead */
+            const char *why = scan->skipped[0].reason, *name = files[0].name;
+            size_t nl = strlen(name);
+            if (strncmp(why, name, nl) == 0 && why[nl] == ':' && why[nl + 1] == ' ') why += nl + 2;
+            fprintf(stderr, "supervox: %s: %s\n", path, why);
+        }
         else if (scan->nskipped)
             fprintf(stderr, "supervox: %s: no readable DICOM image series: %zu file(s) skipped, e.g. %s\n", path, scan->nskipped,
                     scan->skipped[0].reason);
@@ -428,7 +433,8 @@ static int load_input(const char *path, const input_opts *o, int listing_ok, loa
     if ((rc = slurp(path, &buf, &len)) != 0) return rc;
     if (sv_dicom_sniff(buf, len) || ends_with_ci(path, ".dcm") || ends_with_ci(path, ".dicom")) {
         sv_file f;
-        f.name = path;
+        const char *slash = strrchr(path, '/');
+        f.name = slash ? slash + 1 : path; /* messages name the file; the CLI adds the path */
         f.bytes = buf;
         f.len = len;
         rc = load_dicom(path, &f, 1, o, listing_ok, out);
