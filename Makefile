@@ -5,6 +5,7 @@
 #   make test       every test: C unit (ASan+UBSan), interop, wasm in Node, browser in Chromium
 #   make bench      benchmarks against the reference tools, as ratios
 #   make fuzz       libFuzzer on the NIfTI reader for $(FUZZ_SECONDS) s (not part of make test)
+#   make fuzz-dicom the same for the DICOM reader
 #   make deps       Debian packages, npm packages, zlib + libpng for wasm (idempotent)
 
 PORT ?= 8080
@@ -53,7 +54,7 @@ WASM_LDFLAGS += -sFILESYSTEM=0
 # Node 20: hand the glue its wasm (its fetch() of a file path fails)
 WASM_LDFLAGS += --pre-js wasm-build/pre.js
 
-.PHONY: all native wasm deps serve test test-c test-interop test-node test-browser bench fuzz clean
+.PHONY: all native wasm deps serve test test-c test-interop test-node test-browser bench fuzz fuzz-dicom clean
 all: native wasm
 
 native: $(B)/supervox $(B)/libsupervox.a
@@ -122,6 +123,7 @@ test-c: $(B)/test_core
 test-interop: native $(B)/supervox-san
 	SHARED=$(SHARED) /usr/bin/python3 tests/interop/test_nifti_interop.py
 	SHARED=$(SHARED) /usr/bin/python3 tests/interop/test_mesh_interop.py
+	SHARED=$(SHARED) /usr/bin/python3 tests/interop/test_dicom_png_interop.py
 
 test-node: wasm native
 	SHARED=$(SHARED) node --test tests/node/
@@ -137,6 +139,17 @@ bench: deps all
 $(B)/fuzz_nifti: tests/fuzz/fuzz_nifti.c $(CORE_SRC) $(CORE_HDR)
 	@mkdir -p $(B)
 	clang $(CSTD) -g -O1 -fsanitize=fuzzer,address,undefined -Icore/include -I/usr/include/stb $< $(CORE_SRC) -lz -lpng -lm -o $@
+
+$(B)/fuzz_dicom: tests/fuzz/fuzz_dicom.c $(CORE_SRC) $(CORE_HDR)
+	@mkdir -p $(B)
+	clang $(CSTD) -g -O1 -fsanitize=fuzzer,address,undefined -Icore/include -I/usr/include/stb $< $(CORE_SRC) -lz -lpng -lm -o $@
+
+# the DICOM reader, the same way (a separate corpus)
+fuzz-dicom: $(B)/fuzz_dicom
+	@mkdir -p $(B)/fuzz-dicom-corpus
+	SHARED=$(SHARED) bash tests/fuzz/seed_dicom.sh $(B)/fuzz-dicom-corpus
+	$(B)/fuzz_dicom -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=2048 -timeout=10 \
+	  -artifact_prefix=$(B)/ $(B)/fuzz-dicom-corpus
 
 fuzz: $(B)/fuzz_nifti
 	@mkdir -p $(B)/fuzz-corpus

@@ -9,7 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "supervox/dicom.h"
+#include "supervox/files.h"
 #include "supervox/nifti.h"
+#include "supervox/pngstack.h"
 #include "supervox/png.h"
 #include "supervox/brush.h"
 #include "supervox/history.h"
@@ -117,6 +120,102 @@ int svw_png_width(const sv_png_image *img) { return img->width; }
 int svw_png_height(const sv_png_image *img) { return img->height; }
 int svw_png_depth(const sv_png_image *img) { return img->bit_depth; }
 void *svw_png_pixels(const sv_png_image *img) { return img->pixels; }
+
+/* --- file sets: DICOM series, PNG stacks -------------------------------- */
+
+/* A set of n files in the heap (an sv_file array). The worker fills entry i
+ * with svw_files_set, handing over a name and a byte buffer it allocated with
+ * svw_malloc; svw_files_free frees them all. 0 on failure (SV_ENOMEM). */
+sv_file *svw_files_create(int n)
+{
+    sv_file *f = (sv_file *)calloc(n > 0 ? (size_t)n : 1, sizeof *f);
+    g_status = f ? SV_OK : SV_ENOMEM;
+    return f;
+}
+
+/* Entry i takes ownership of name (NUL-terminated) and bytes[0..len). */
+void svw_files_set(sv_file *files, int i, char *name, uint8_t *bytes, size_t len)
+{
+    files[i].name = name;
+    files[i].bytes = bytes;
+    files[i].len = len;
+}
+
+void svw_files_free(sv_file *files, int n)
+{
+    int i;
+    if (!files) return;
+    for (i = 0; i < n; i++) {
+        free((void *)files[i].name);
+        free((void *)files[i].bytes);
+    }
+    free(files);
+}
+
+/* Scan a file set for DICOM series (see sv_dicom_scan_files). The scan
+ * borrows the set: free the scan (sv_dicom_scan_free) before the set. */
+sv_dicom_scan *svw_dicom_scan(const sv_file *files, int n)
+{
+    sv_dicom_scan *s = NULL;
+    g_status = sv_dicom_scan_files(files, n > 0 ? (size_t)n : 0, &s);
+    return s;
+}
+
+/* A JSON string built by `fn` (the snprintf-style core call); free with sv_free. */
+static char *json_of(size_t (*fn)(const sv_dicom_scan *, size_t, char *, size_t), const sv_dicom_scan *s, size_t arg)
+{
+    size_t need = fn(s, arg, NULL, 0);
+    char *out = (char *)malloc(need + 1);
+    if (!out) {
+        g_status = SV_ENOMEM;
+        return NULL;
+    }
+    fn(s, arg, out, need + 1);
+    g_len = need;
+    g_status = SV_OK;
+    return out;
+}
+
+static size_t scan_json_fn(const sv_dicom_scan *s, size_t unused, char *buf, size_t cap)
+{
+    (void)unused;
+    return sv_dicom_scan_json(s, buf, cap);
+}
+
+/* The series list and skipped files as JSON; free with sv_free. */
+char *svw_dicom_scan_json(const sv_dicom_scan *s) { return json_of(scan_json_fn, s, 0); }
+
+/* A series' patient/study metadata as JSON (display only); free with sv_free. */
+char *svw_dicom_metadata_json(const sv_dicom_scan *s, int series)
+{
+    if (series < 0 || (size_t)series >= s->nseries) {
+        g_status = SV_EINVAL;
+        return NULL;
+    }
+    return json_of(sv_dicom_metadata_json, s, (size_t)series);
+}
+
+/* Build series `series` of a scan as a volume (free with sv_volume_free), or 0. */
+sv_volume *svw_dicom_read(const sv_dicom_scan *s, int series)
+{
+    sv_volume *v = NULL;
+    g_status = series < 0 ? sv_dicom_read_series(s, (size_t)-1, &v) : sv_dicom_read_series(s, (size_t)series, &v);
+    return v;
+}
+
+/* A volume from n PNG slices (see sv_png_stack_read), or 0. */
+sv_volume *svw_png_stack(const sv_file *files, int n, double sx, double sy, double sz, double slope, double intercept)
+{
+    sv_png_stack_params p;
+    sv_volume *v = NULL;
+    p.spacing[0] = sx;
+    p.spacing[1] = sy;
+    p.spacing[2] = sz;
+    p.slope = slope;
+    p.intercept = intercept;
+    g_status = sv_png_stack_read(files, n > 0 ? (size_t)n : 0, &p, &v);
+    return v;
+}
 
 /* --- label layers, brush, undo ------------------------------------------ */
 

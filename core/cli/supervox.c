@@ -1,20 +1,29 @@
 /* supervox — the command-line tool over the core. The only code that prints.
  *
- *   supervox info FILE [--stats]        geometry and type as JSON on stdout
- *   supervox convert IN OUT.nii[.gz]    re-encode a volume as NIfTI-1
+ *   supervox info INPUT [--stats]       geometry and type as JSON on stdout
+ *   supervox convert INPUT OUT.nii[.gz] re-encode a volume as NIfTI-1
  *   supervox mesh LABELS -o OUT.stl|.obj surfaces of labels; a JSON summary on stdout
+ *
+ * INPUT is a NIfTI file, a DICOM file, or a folder of DICOM files or of PNG
+ * slices (told apart by content). Folders are read whole into memory and
+ * handed to the core as named buffers, as the browser does.
  *
  * Errors: one line on stderr naming the file and the reason; exit status 1 for
  * bad input, 2 for bad usage.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "supervox/mesh.h"
+#include "supervox/dicom.h"
+#include "supervox/files.h"
 #include "supervox/nifti.h"
+#include "supervox/pngstack.h"
 #include "supervox/history.h"
 #include "supervox/propagate.h"
 #include "supervox/strokes.h"
@@ -27,11 +36,19 @@
 
 static const char *usage_text =
     "usage:\n"
-    "  supervox info FILE [--stats]        print dims, spacing, type, scaling and the\n"
-    "                                      voxel-to-world matrix as JSON\n"
-    "  supervox convert IN OUT.nii[.gz] [--labels]\n"
-    "                                      re-encode IN as NIfTI-1 (.gz: compressed);\n"
+    "  supervox info INPUT [--stats] [INPUT OPTIONS]\n"
+    "                                      print dims, spacing, type, scaling and the\n"
+    "                                      voxel-to-world matrix as JSON (a DICOM input\n"
+    "                                      adds its series list and metadata)\n"
+    "  supervox convert INPUT OUT.nii[.gz] [--labels] [INPUT OPTIONS]\n"
+    "                                      re-encode INPUT as NIfTI-1 (.gz: compressed);\n"
     "                                      --labels: as a uint8 label map (values 0..255)\n"
+    "  INPUT: a NIfTI file, a DICOM file, or a folder of DICOM files or of PNG\n"
+    "  slices (8/16-bit grey, stacked in natural name order). INPUT OPTIONS:\n"
+    "    --series N|UID                    the DICOM series to read when a folder\n"
+    "                                      holds several (N as listed, from 1)\n"
+    "    --spacing X,Y,Z                   PNG stack voxel size in mm (default 1,1,1)\n"
+    "    --slope S  --intercept I          PNG stack value = stored * S + I (1, 0)\n"
     "  supervox supervoxels VOLUME -o SV.nii[.gz] [--count N | --size MM]\n"
     "                       [--compactness C] [--threshold T]\n"
     "                                      3D supervoxels (SNIC) as a uint32 map on\n"
@@ -137,55 +154,437 @@ static int ends_with(const char *s, const char *suffix)
     return a >= b && strcmp(s + a - b, suffix) == 0;
 }
 
-/* Load any supported volume file. Returns 0 or prints and returns non-zero. */
-static int load_volume(const char *path, sv_volume **out)
+/* --- inputs: NIfTI file, DICOM file, DICOM folder, PNG folder --------------- */
+
+/* What the user said about the input (info, convert). */
+typedef struct input_opts {
+    const char *series;   /* --series N|UID, or NULL */
+    int have_png_opts;    /* --spacing/--slope/--intercept given */
+    sv_png_stack_params png;
+} input_opts;
+
+/* A loaded volume and, for DICOM, what info adds to its JSON. */
+typedef struct loaded {
+    sv_volume *vol;
+    const char *source;   /* "nifti", "dicom", "png" */
+    char *extra_json;     /* NULL or `"key": value, ...` members to add (malloc'ed) */
+} loaded;
+
+/* A folder read into memory, as the sv_file array the core takes: each
+ * name is the path relative to the folder; paths and bytes are malloc'ed. */
+typedef struct folder {
+    sv_file *files;
+    char **paths;
+    size_t n, cap;
+} folder;
+
+static void folder_free(folder *d)
+{
+    size_t i;
+    for (i = 0; i < d->n; i++) {
+        free(d->paths[i]);
+        free((void *)d->files[i].bytes);
+    }
+    free(d->paths);
+    free(d->files);
+    memset(d, 0, sizeof *d);
+}
+
+/* Read one file into d. Returns 0, or prints and returns non-zero. */
+static int folder_take(folder *d, const char *root, char *path)
+{
+    unsigned char *buf;
+    size_t len;
+    int rc;
+    if (d->n == d->cap) {
+        size_t ncap = d->cap ? d->cap * 2 : 64;
+        sv_file *nf = (sv_file *)realloc(d->files, ncap * sizeof *nf);
+        char **np;
+        if (nf) d->files = nf;
+        np = nf ? (char **)realloc(d->paths, ncap * sizeof *np) : NULL;
+        if (np) d->paths = np;
+        if (!nf || !np) {
+            free(path);
+            return fail_file(root, "out of memory listing the folder");
+        }
+        d->cap = ncap;
+    }
+    if ((rc = slurp(path, &buf, &len)) != 0) {
+        free(path);
+        return rc;
+    }
+    d->paths[d->n] = path;
+    d->files[d->n].name = path + strlen(root) + 1;
+    d->files[d->n].bytes = buf;
+    d->files[d->n].len = len;
+    d->n++;
+    return 0;
+}
+
+/* Add every regular file under dir (hidden names skipped, 8 levels deep at
+ * most) to d. Returns 0, or prints and returns non-zero. */
+static int folder_add(folder *d, const char *root, const char *dir, int depth)
+{
+    DIR *dh = opendir(dir);
+    struct dirent *de;
+    int rc = 0;
+    if (!dh) return fail_file(dir, strerror(errno));
+    while (rc == 0 && (de = readdir(dh)) != NULL) {
+        struct stat sb;
+        size_t plen;
+        char *path;
+        if (de->d_name[0] == '.') continue;
+        plen = strlen(dir) + strlen(de->d_name) + 2;
+        path = (char *)malloc(plen);
+        if (!path) {
+            rc = fail_file(dir, "out of memory");
+            break;
+        }
+        snprintf(path, plen, "%s/%s", dir, de->d_name);
+        if (stat(path, &sb) != 0) {
+            rc = fail_file(path, strerror(errno));
+            free(path);
+        } else if (S_ISDIR(sb.st_mode)) {
+            if (depth < 8) rc = folder_add(d, root, path, depth + 1);
+            free(path);
+        } else if (S_ISREG(sb.st_mode)) {
+            rc = folder_take(d, root, path); /* owns path */
+        } else {
+            free(path);
+        }
+    }
+    closedir(dh);
+    return rc;
+}
+
+static int ends_with_ci(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix), k;
+    if (a < b) return 0;
+    for (k = 0; k < b; k++) {
+        char x = s[a - b + k], y = suffix[k];
+        if (x >= 'A' && x <= 'Z') x = (char)(x - 'A' + 'a');
+        if (x != y) return 0;
+    }
+    return 1;
+}
+
+static int is_png(const sv_file *f) { return f->len >= 8 && memcmp(f->bytes, "\x89PNG\r\n\x1a\n", 8) == 0; }
+
+/* Append a series list entry ("[1] uid, #3 "desc", CT, 20 files of 512x512")
+ * to a growing message. */
+static void describe_series(const sv_dicom_series *s, size_t k, char *buf, size_t cap)
+{
+    size_t used = strlen(buf);
+    char num[32];
+    if (s->has_number)
+        snprintf(num, sizeof num, "series number %ld", (long)s->number);
+    else
+        snprintf(num, sizeof num, "no series number");
+    snprintf(buf + used, cap - used, "%s[%zu] uid %s, %s, \"%s\", %s, %zu files of %ldx%ld", k ? "; " : "", k + 1,
+             s->uid[0] ? s->uid : "(none)", num, s->description, s->modality[0] ? s->modality : "?", s->nfiles,
+             (long)s->cols, (long)s->rows);
+}
+
+/* Which series --series names: 1-based index as listed, or a UID. -1 if none. */
+static long pick_series(const sv_dicom_scan *scan, const char *sel, const char *path)
+{
+    char *end;
+    long n = strtol(sel, &end, 10), found = -1;
+    size_t k;
+    if (end != sel && !*end) {
+        if (n >= 1 && (size_t)n <= scan->nseries) return n - 1;
+        fprintf(stderr, "supervox: %s: there is no series %s; the folder holds %zu\n", path, sel, scan->nseries);
+        return -1;
+    }
+    for (k = 0; k < scan->nseries; k++)
+        if (strcmp(scan->series[k].uid, sel) == 0) {
+            if (found >= 0) {
+                fprintf(stderr, "supervox: %s: several series share the UID %s; choose one by its number in the list\n", path, sel);
+                return -1;
+            }
+            found = (long)k;
+        }
+    if (found < 0) fprintf(stderr, "supervox: %s: no series has the UID %s\n", path, sel);
+    return found;
+}
+
+/* DICOM files (a folder's, or one file) to a volume. With several series and
+ * no --series: info gets the series list only (out->vol NULL), convert an
+ * error listing them. */
+static int load_dicom(const char *path, const sv_file *files, size_t n, const input_opts *o, int listing_ok, loaded *out)
+{
+    sv_dicom_scan *scan = NULL;
+    sv_status st;
+    long pick = 0;
+    int rc = 0;
+    size_t k, need, need2;
+    if (o->have_png_opts) return usage("--spacing, --slope and --intercept are for PNG stacks, not DICOM");
+    if ((st = sv_dicom_scan_files(files, n, &scan)) != SV_OK) return fail_file(path, sv_last_error());
+    if (scan->nseries == 0) {
+        /* a single file's reason names it already; a folder's names its first refused file */
+        if (scan->nskipped == 1 && n == 1) {
+            /* one file: the reason starts with its (base) name; name the full path instead */
+            const char *why = scan->skipped[0].reason, *name = files[0].name;
+            size_t nl = strlen(name);
+            if (strncmp(why, name, nl) == 0 && why[nl] == ':' && why[nl + 1] == ' ') why += nl + 2;
+            fprintf(stderr, "supervox: %s: %s\n", path, why);
+        }
+        else if (scan->nskipped)
+            fprintf(stderr, "supervox: %s: no readable DICOM image series: %zu file(s) skipped, e.g. %s\n", path, scan->nskipped,
+                    scan->skipped[0].reason);
+        else
+            fprintf(stderr, "supervox: %s: the folder holds no files\n", path);
+        sv_dicom_scan_free(scan);
+        return EXIT_INPUT;
+    }
+    if (o->series) {
+        if ((pick = pick_series(scan, o->series, path)) < 0) rc = EXIT_INPUT;
+    } else if (scan->nseries > 1 && !listing_ok) {
+        char msg[4096] = "";
+        for (k = 0; k < scan->nseries && k < 20; k++) describe_series(&scan->series[k], k, msg, sizeof msg);
+        fprintf(stderr, "supervox: %s: the folder holds %zu DICOM series; choose one with --series N or --series UID: %s\n", path,
+                scan->nseries, msg);
+        rc = EXIT_INPUT;
+    } else if (scan->nseries > 1) {
+        pick = -1; /* info: list them */
+        fprintf(stderr, "supervox: %s: note: %zu series; pass --series N for one's geometry\n", path, scan->nseries);
+    }
+    if (rc == 0 && pick >= 0) {
+        const sv_dicom_series *s = &scan->series[pick];
+        if ((st = sv_dicom_read_series(scan, (size_t)pick, &out->vol)) != SV_OK) {
+            rc = fail_file(path, sv_last_error());
+        } else if (s->warning[0]) {
+            fprintf(stderr, "supervox: %s: note: %s\n", path, s->warning);
+        }
+    }
+    if (rc == 0) {
+        /* `"dicom_series": i, "series": [...], "skipped": [...], "metadata": {...}` */
+        char *scan_json, *meta_json = NULL;
+        need = sv_dicom_scan_json(scan, NULL, 0);
+        need2 = pick >= 0 ? sv_dicom_metadata_json(scan, (size_t)pick, NULL, 0) : 0;
+        scan_json = (char *)malloc(need + 1);
+        if (pick >= 0) meta_json = (char *)malloc(need2 + 1);
+        out->extra_json = (char *)malloc(need + need2 + 64);
+        if (!scan_json || (pick >= 0 && !meta_json) || !out->extra_json) {
+            rc = fail_file(path, "out of memory");
+        } else {
+            sv_dicom_scan_json(scan, scan_json, need + 1);
+            scan_json[need - 1] = '\0'; /* drop the closing brace: splice the members */
+            if (pick >= 0) {
+                sv_dicom_metadata_json(scan, (size_t)pick, meta_json, need2 + 1);
+                snprintf(out->extra_json, need + need2 + 64, "\"dicom_series\": %ld, %s, \"metadata\": %s", pick, scan_json + 1, meta_json);
+            } else {
+                snprintf(out->extra_json, need + need2 + 64, "%s", scan_json + 1);
+            }
+        }
+        free(scan_json);
+        free(meta_json);
+        out->source = "dicom";
+    }
+    sv_dicom_scan_free(scan);
+    return rc;
+}
+
+static int load_png_stack(const char *path, const sv_file *files, size_t n, const input_opts *o, loaded *out)
+{
+    sv_status st;
+    if (o->series) return usage("--series is for DICOM folders, not PNG stacks");
+    if ((st = sv_png_stack_read(files, n, &o->png, &out->vol)) != SV_OK) return fail_file(path, sv_last_error());
+    out->source = "png";
+    out->extra_json = (char *)malloc(64);
+    if (out->extra_json) snprintf(out->extra_json, 64, "\"png_files\": %zu", n);
+    return 0;
+}
+
+/* A folder: PNG slices if it holds any PNG (other files, e.g. a README, are
+ * ignored), else DICOM. */
+static int load_folder(const char *path, const input_opts *o, int listing_ok, loaded *out)
+{
+    folder d;
+    size_t i, npng = 0;
+    int rc;
+    memset(&d, 0, sizeof d);
+    if ((rc = folder_add(&d, path, path, 0)) != 0) {
+        folder_free(&d);
+        return rc;
+    }
+    for (i = 0; i < d.n; i++) npng += is_png(&d.files[i]);
+    if (npng) {
+        sv_file *png = (sv_file *)malloc(npng * sizeof *png);
+        size_t k = 0;
+        if (!png) {
+            folder_free(&d);
+            return fail_file(path, "out of memory");
+        }
+        for (i = 0; i < d.n; i++)
+            if (is_png(&d.files[i])) png[k++] = d.files[i];
+        rc = load_png_stack(path, png, npng, o, out);
+        free(png);
+    } else {
+        rc = load_dicom(path, d.files, d.n, o, listing_ok, out);
+    }
+    folder_free(&d);
+    return rc;
+}
+
+/* Load any supported input. Returns 0 or prints and returns non-zero. With
+ * listing_ok, a DICOM folder of several series and no --series loads no
+ * volume (out->vol NULL) but lists them in out->extra_json. */
+static int load_input(const char *path, const input_opts *o, int listing_ok, loaded *out)
 {
     unsigned char *buf;
     size_t len;
     sv_status st;
-    int rc = slurp(path, &buf, &len);
-    *out = NULL;
-    if (rc) return rc;
-    st = sv_nifti_read(buf, len, out);
+    struct stat sb;
+    int rc;
+    memset(out, 0, sizeof *out);
+    out->source = "nifti";
+    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) return load_folder(path, o, listing_ok, out);
+    if ((rc = slurp(path, &buf, &len)) != 0) return rc;
+    if (sv_dicom_sniff(buf, len) || ends_with_ci(path, ".dcm") || ends_with_ci(path, ".dicom")) {
+        sv_file f;
+        const char *slash = strrchr(path, '/');
+        f.name = slash ? slash + 1 : path; /* messages name the file; the CLI adds the path */
+        f.bytes = buf;
+        f.len = len;
+        rc = load_dicom(path, &f, 1, o, listing_ok, out);
+        free(buf);
+        return rc;
+    }
+    if (o->series || o->have_png_opts) {
+        free(buf);
+        return usage("--series, --spacing, --slope and --intercept are for DICOM and PNG folders");
+    }
+    st = sv_nifti_read(buf, len, &out->vol);
     free(buf);
     if (st != SV_OK) return fail_file(path, sv_last_error());
     return 0;
+}
+
+static void loaded_free(loaded *l)
+{
+    sv_volume_free(l->vol);
+    free(l->extra_json);
+    memset(l, 0, sizeof *l);
+}
+
+/* Load any supported volume with default input options. */
+static int load_volume(const char *path, sv_volume **out)
+{
+    input_opts o;
+    loaded l;
+    int rc;
+    memset(&o, 0, sizeof o);
+    sv_png_stack_params_default(&o.png);
+    rc = load_input(path, &o, 0, &l);
+    *out = l.vol;
+    l.vol = NULL;
+    loaded_free(&l);
+    return rc;
+}
+
+/* Parse X,Y,Z (three positive numbers). 0 on success. */
+static int parse_triple(const char *s, double out[3])
+{
+    int k;
+    for (k = 0; k < 3; k++) {
+        char *end;
+        out[k] = strtod(s, &end);
+        if (end == s || !(out[k] > 0) || !isfinite(out[k])) return 1;
+        s = end;
+        if (k < 2) {
+            if (*s != ',') return 1;
+            s++;
+        }
+    }
+    return *s != '\0';
+}
+
+/* Input options shared by info and convert: 1 if argv[*i] was one (value
+ * consumed), 0 if not, or a negated exit code. */
+static int input_option(int argc, char **argv, int *i, input_opts *o)
+{
+    const char *opt = argv[*i];
+    char *end;
+    double x;
+    if (strcmp(opt, "--series") != 0 && strcmp(opt, "--spacing") != 0 && strcmp(opt, "--slope") != 0 && strcmp(opt, "--intercept") != 0)
+        return 0;
+    if (*i + 1 >= argc) return -usage("an option needs a value");
+    (*i)++;
+    if (strcmp(opt, "--series") == 0) {
+        o->series = argv[*i];
+        return 1;
+    }
+    o->have_png_opts = 1;
+    if (strcmp(opt, "--spacing") == 0) {
+        if (parse_triple(argv[*i], o->png.spacing)) {
+            fprintf(stderr, "supervox: --spacing wants three positive numbers X,Y,Z in mm, not %s\n", argv[*i]);
+            return -EXIT_USAGE;
+        }
+        return 1;
+    }
+    x = strtod(argv[*i], &end);
+    if (end == argv[*i] || *end || !isfinite(x) || (opt[2] == 's' && x == 0)) {
+        fprintf(stderr, "supervox: %s: not a %snumber: %s\n", opt, opt[2] == 's' ? "non-zero " : "", argv[*i]);
+        return -EXIT_USAGE;
+    }
+    if (opt[2] == 's')
+        o->png.slope = x;
+    else
+        o->png.intercept = x;
+    return 1;
 }
 
 static int cmd_info(int argc, char **argv)
 {
     const char *path = NULL;
     int i, want_stats = 0, rc;
-    sv_volume *v;
+    input_opts o;
+    loaded l;
     sv_volume_stats stats;
     char *json;
     size_t need;
+    memset(&o, 0, sizeof o);
+    sv_png_stack_params_default(&o.png);
     for (i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--stats") == 0)
             want_stats = 1;
-        else if (argv[i][0] == '-' && argv[i][1])
+        else if ((rc = input_option(argc, argv, &i, &o)) != 0) {
+            if (rc < 0) return -rc;
+        } else if (argv[i][0] == '-' && argv[i][1])
             return usage("info: unknown option");
         else if (!path)
             path = argv[i];
         else
-            return usage("info takes one file");
+            return usage("info takes one file or folder");
     }
-    if (!path) return usage("info needs a file");
-    rc = load_volume(path, &v);
+    if (!path) return usage("info needs a file or folder");
+    rc = load_input(path, &o, 1, &l);
     if (rc) return rc;
-    if (want_stats) sv_volume_stats_compute(v, &stats);
-    need = sv_volume_info_json(v, want_stats ? &stats : NULL, NULL, 0);
+    if (!l.vol) { /* several DICOM series: the list only */
+        printf("{\"source\": \"dicom\", %s}\n", l.extra_json ? l.extra_json : "");
+        loaded_free(&l);
+        return 0;
+    }
+    if (want_stats) sv_volume_stats_compute(l.vol, &stats);
+    need = sv_volume_info_json(l.vol, want_stats ? &stats : NULL, NULL, 0);
     json = (char *)malloc(need + 1);
     if (!json) {
-        sv_volume_free(v);
+        loaded_free(&l);
         return fail_file(path, "out of memory");
     }
-    sv_volume_info_json(v, want_stats ? &stats : NULL, json, need + 1);
-    puts(json);
-    if (v->frames > 1)
-        fprintf(stderr, "supervox: %s: note: %ld frames; the first is used\n", path, (long)v->frames);
+    sv_volume_info_json(l.vol, want_stats ? &stats : NULL, json, need + 1);
+    if (l.extra_json && need > 0 && json[need - 1] == '}') {
+        json[need - 1] = '\0';
+        printf("%s, \"source\": \"%s\", %s}\n", json, l.source, l.extra_json);
+    } else {
+        puts(json);
+    }
+    if (l.vol->frames > 1)
+        fprintf(stderr, "supervox: %s: note: %ld frames; the first is used\n", path, (long)l.vol->frames);
     free(json);
-    sv_volume_free(v);
+    loaded_free(&l);
     return 0;
 }
 
@@ -209,10 +608,16 @@ static int cmd_convert(int argc, char **argv)
     sv_status st;
     int rc, level, i, as_labels = 0;
     const char *in = NULL, *outpath = NULL;
+    input_opts o;
+    loaded l;
+    memset(&o, 0, sizeof o);
+    sv_png_stack_params_default(&o.png);
     for (i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--labels") == 0)
             as_labels = 1;
-        else if (argv[i][0] == '-' && argv[i][1])
+        else if ((rc = input_option(argc, argv, &i, &o)) != 0) {
+            if (rc < 0) return -rc;
+        } else if (argv[i][0] == '-' && argv[i][1])
             return usage("convert: unknown option");
         else if (!in)
             in = argv[i];
@@ -223,8 +628,11 @@ static int cmd_convert(int argc, char **argv)
     }
     if (!in || !outpath) return usage("convert takes an input and an output");
     if ((rc = gzip_level_for(outpath, &level))) return rc;
-    rc = load_volume(in, &v);
+    rc = load_input(in, &o, 0, &l);
     if (rc) return rc;
+    v = l.vol;
+    l.vol = NULL;
+    loaded_free(&l);
     if (as_labels) {
         sv_volume *lab;
         st = sv_volume_to_labels(v, &lab);
@@ -449,18 +857,6 @@ done:
     sv_volume_free(img);
     sv_stroke_list_free(strokes);
     return rc;
-}
-
-static int ends_with_ci(const char *s, const char *suffix)
-{
-    size_t a = strlen(s), b = strlen(suffix), i;
-    if (a < b) return 0;
-    for (i = 0; i < b; i++) {
-        char c = s[a - b + i];
-        if (c >= 'A' && c <= 'Z') c = (char)(c - 'A' + 'a');
-        if (c != suffix[i]) return 0;
-    }
-    return 1;
 }
 
 /* Parse a whole-number option value in lo..hi; 0 on success. */

@@ -60,4 +60,9 @@ typedef int (*sv_voxel_fn)(void *ctx, size_t idx, const int32_t p[3]);
 int sv_capsule_visit(const int32_t dim[3], const double spacing[3], int axis, const double p0[3], const double p1[3],
                      double radius_mm, sv_voxel_fn fn, void *ctx);
 
+/* Stable sort of an index array (files.c): cmp(ctx, a, b) < 0 when index a
+ * goes before index b. Returns 0 if its scratch (n indices) cannot be allocated. */
+typedef int (*sv_index_cmp)(const void *ctx, size_t a, size_t b);
+int sv_sort_indices(size_t *idx, size_t n, sv_index_cmp cmp, const void *ctx);
+
 #endif

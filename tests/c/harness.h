@@ -55,6 +55,8 @@ void suite_supervoxels(void);
 void suite_propagate(void);
 void suite_strokes(void);
 void suite_mesh(void);
+void suite_dicom(void);
+void suite_pngstack(void);
 
 /* helpers */
 unsigned char *sv_test_read_file(const char *path, size_t *len); /* malloc'ed, NULL if missing */

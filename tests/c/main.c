@@ -58,6 +58,8 @@ int main(void)
     suite_propagate();
     suite_strokes();
     suite_mesh();
+    suite_dicom();
+    suite_pngstack();
     printf("%d passed, %d failed\n", sv_tests_passed, sv_tests_failed);
     return sv_tests_failed ? 1 : 0;
 }

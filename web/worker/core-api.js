@@ -221,6 +221,126 @@
       }
     }
 
+    /** Parse and free a JSON string the core returned. @param {number} p */
+    takeJson(p) {
+      const M = this.M;
+      if (!p) throw this.lastError();
+      try {
+        return JSON.parse(M.UTF8ToString(p));
+      } finally {
+        M._sv_free(p);
+      }
+    }
+
+    /**
+     * Copy named files into a heap file set (svw_files_create). The set owns the
+     * copies; free it with _svw_files_free(set, files.length).
+     * @param {{name: string, bytes: Uint8Array}[]} files
+     * @returns {number} the set
+     */
+    copyFilesIn(files) {
+      const M = this.M;
+      const set = M._svw_files_create(files.length) >>> 0;
+      if (!set) throw this.lastError();
+      const enc = new TextEncoder();
+      try {
+        files.forEach((f, i) => {
+          const name = this.copyIn(enc.encode(`${f.name}\0`));
+          let bytes;
+          try {
+            bytes = this.copyIn(f.bytes);
+          } catch (e) {
+            M._sv_free(name);
+            throw e;
+          }
+          M._svw_files_set(set, i, name, bytes, f.bytes.length);
+        });
+      } catch (e) {
+        M._svw_files_free(set, files.length);
+        throw e;
+      }
+      return set;
+    }
+
+    /**
+     * @typedef {object} DicomScan
+     * @property {number} handle the core's scan
+     * @property {number} set the files it borrows (stay in the core until closeDicom)
+     * @property {number} n
+     * @property {{index: number, uid: string, description: string, number: number | null, modality: string,
+     *   files: number, rows: number, cols: number, buildable: boolean, warning: string}[]} series
+     * @property {{file: string, status: string, reason: string}[]} skipped files that are not usable images, and why
+     */
+
+    /**
+     * Scan files (a dropped folder) for DICOM series. Close with closeDicom.
+     * @param {{name: string, bytes: Uint8Array}[]} files
+     * @returns {DicomScan}
+     */
+    openDicom(files) {
+      const M = this.M;
+      const set = this.copyFilesIn(files);
+      const scan = M._svw_dicom_scan(set, files.length) >>> 0;
+      if (!scan) {
+        const e = this.lastError();
+        M._svw_files_free(set, files.length);
+        throw e;
+      }
+      try {
+        const { series, skipped } = this.takeJson(M._svw_dicom_scan_json(scan) >>> 0);
+        return { handle: scan, set, n: files.length, series, skipped };
+      } catch (e) {
+        M._sv_dicom_scan_free(scan);
+        M._svw_files_free(set, files.length);
+        throw e;
+      }
+    }
+
+    /**
+     * Build one series of a scan as a resident volume.
+     * @param {DicomScan} dicom @param {number} index into dicom.series
+     * @returns {number} the volume's handle (free with freeVolume)
+     */
+    readDicomSeries(dicom, index) {
+      const v = this.M._svw_dicom_read(dicom.handle, index) >>> 0;
+      if (!v) throw this.lastError();
+      return v;
+    }
+
+    /**
+     * A series' patient and study metadata, for display only (never exported).
+     * @param {DicomScan} dicom @param {number} index
+     * @returns {Record<string, string | number | null>}
+     */
+    dicomMetadata(dicom, index) {
+      return this.takeJson(this.M._svw_dicom_metadata_json(dicom.handle, index) >>> 0);
+    }
+
+    /** Free a scan and its files. @param {DicomScan} dicom */
+    closeDicom(dicom) {
+      this.M._sv_dicom_scan_free(dicom.handle);
+      this.M._svw_files_free(dicom.set, dicom.n);
+    }
+
+    /**
+     * A volume from PNG slices (8/16-bit grey), stacked in natural name order.
+     * @param {{name: string, bytes: Uint8Array}[]} files
+     * @param {{spacing?: number[], slope?: number, intercept?: number}} [opts] mm; value = stored * slope + intercept
+     * @returns {number} the volume's handle (free with freeVolume)
+     */
+    openPngStack(files, opts = {}) {
+      const M = this.M;
+      const [sx, sy, sz] = opts.spacing || [1, 1, 1];
+      const set = this.copyFilesIn(files);
+      try {
+        const v = M._svw_png_stack(set, files.length, sx, sy, sz, opts.slope ?? 1, opts.intercept ?? 0) >>> 0;
+        if (!v) throw this.lastError();
+        return v;
+      } finally {
+        M._svw_files_free(set, files.length);
+      }
+    }
+
     /**
      * Supervoxels of an image with their index and graph, ready for strokes.
      * @param {number} v image handle
