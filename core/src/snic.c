@@ -41,10 +41,11 @@
  * 4-byte output, + 12 bytes per queued entry of the active tile + 12 bytes per
  * waiting entry (the growing front) + 256 KB of buckets + 32 bytes per tile
  * + 40 bytes per supervoxel; all but the output is freed on return.
- * PERFORMANCE: O(n): each voxel is pushed about once (1.1 times on the demo
- * brain) and popped as often; with the volume's records visited tile by tile
- * this is about 3x faster than the global queue on the demo brain (2x at
- * 256^3 with a large flat background), see docs/bench-results.md.
+ * PERFORMANCE: O(n): each voxel is queued about once (1.13 times on the demo
+ * brain, plus 0.3 times onto a waiting list) and popped as often; with the
+ * records visited tile by tile this is 2-3x faster than the global queue on
+ * the demo brain and about 2x at 256^3 (a large flat background), roughly
+ * 150 ns per voxel in wasm; see docs/bench-results.md.
  */
 #include <math.h>
 #include <string.h>
