@@ -77,26 +77,37 @@ sv_status sv_sv_graph_build(const sv_volume *img, const uint32_t *labels, const 
     for (s = 1; s <= n; s++) {
         uint32_t a = ix->offsets[s], b = ix->offsets[s + 1], t;
         double sum = 0, sum2 = 0, cx = 0, cy = 0, cz = 0, m;
+        size_t prev = 0;
+        int32_t i = 0, j = 0, k = 0;
         g->adj_off[s] = (uint32_t)len;
         for (t = a; t < b; t++) {
-            size_t idx = ix->voxels[t];
-            int32_t i = (int32_t)(idx % (size_t)nx), j = (int32_t)((idx / (size_t)nx) % (size_t)ny), k = (int32_t)(idx / sxy);
+            size_t idx = ix->voxels[t], nbr[6];
             double x = sv_volume_get(img, idx);
-            int nb;
+            int nb, nn = 0;
+            /* the voxels come in increasing order, mostly in runs along i:
+               step i instead of dividing */
+            if (t > a && idx == prev + 1 && i + 1 < nx) {
+                i++;
+            } else {
+                i = (int32_t)(idx % (size_t)nx);
+                j = (int32_t)((idx / (size_t)nx) % (size_t)ny);
+                k = (int32_t)(idx / sxy);
+            }
+            prev = idx;
             sum += x;
             sum2 += x * x;
             cx += i;
             cy += j;
             cz += k;
-            for (nb = 0; nb < 6; nb++) {
-                int32_t q[3];
-                uint32_t o;
-                q[0] = i;
-                q[1] = j;
-                q[2] = k;
-                q[nb / 2] += (nb & 1) ? 1 : -1;
-                if (q[0] < 0 || q[1] < 0 || q[2] < 0 || q[0] >= nx || q[1] >= ny || q[2] >= nz) continue;
-                o = labels[(size_t)q[0] + (size_t)nx * (size_t)q[1] + sxy * (size_t)q[2]];
+            /* neighbours in the order -i, +i, -j, +j, -k, +k (the adjacency order) */
+            if (i > 0) nbr[nn++] = idx - 1;
+            if (i + 1 < nx) nbr[nn++] = idx + 1;
+            if (j > 0) nbr[nn++] = idx - (size_t)nx;
+            if (j + 1 < ny) nbr[nn++] = idx + (size_t)nx;
+            if (k > 0) nbr[nn++] = idx - sxy;
+            if (k + 1 < nz) nbr[nn++] = idx + sxy;
+            for (nb = 0; nb < nn; nb++) {
+                uint32_t o = labels[nbr[nb]];
                 if (o == 0 || o == s || stamp[o] == s) continue;
                 stamp[o] = s;
                 if (len == cap) {

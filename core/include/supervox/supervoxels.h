@@ -35,8 +35,12 @@ typedef int (*sv_progress_fn)(void *ctx, double fraction);
 
 /* Compute supervoxels of img. *labels (nvox uint32, caller-owned: sv_free)
  * receives the map and *count the number of supervoxels.
- * ALGORITHM: SNIC (Achanta & Susstrunk, CVPR 2017) in 3D, in millimetres.
- * Returns SV_OK, SV_EINVAL (parameters), SV_ENOMEM, SV_ECANCELLED. */
+ * ALGORITHM: SNIC (Achanta & Susstrunk, CVPR 2017) in 3D, in millimetres,
+ * grown tile by tile (32^3 voxels) in distance bands so that the work stays
+ * in cache; see snic.c. Scratch: 8 bytes per voxel while running, turned in
+ * place into the map; O(n) time.
+ * Returns SV_OK, SV_EINVAL (parameters), SV_ENOMEM, SV_ERANGE (more than
+ * 2^31 - 2 supervoxels), SV_ECANCELLED. */
 sv_status sv_supervoxels(const sv_volume *img, const sv_sv_params *p, sv_progress_fn progress, void *ctx,
                          uint32_t **labels, uint32_t *count);
 
