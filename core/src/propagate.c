@@ -444,6 +444,21 @@ static sv_status compete(const sv_segmenter *s, const sv_stroke *const *set, siz
                 hi[k] = fmax(hi[k], set[q]->points[3 * i + k] * sp[k]);
             }
     }
+    {
+        /* within their slices the box reaches half as far as the strokes do
+         * (a cross drawn inside a structure stops short of its edges; a box of
+         * strokes on one line would be flat); across slices it spans the
+         * strokes' own slices, and the reach does the rest */
+        double r = 0;
+        for (q = 0; q < m; q++) r += reach[q] / (double)m;
+        for (k = 0; k < 3; k++) {
+            int across = 1;
+            for (q = 0; q < m; q++) across &= set[q]->axis == k;
+            if (across) continue;
+            lo[k] -= 0.5 * r;
+            hi[k] += 0.5 * r;
+        }
+    }
     /* Only supervoxels within reach can go either way; those beyond are
      * background. So the flood runs on the in-reach part of the graph, seeded
      * with the object, the in-reach intensity outliers, and the out-of-reach

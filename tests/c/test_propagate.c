@@ -185,32 +185,39 @@ static size_t bar_painted(const fixture *f, int k0, int k1)
 static void strokes_of_a_label_join_while_they_stand(void)
 {
     fixture f;
-    double a[6] = {33, 20, 3, 35, 20, 3}, b[6] = {33, 20, 20, 35, 20, 20}, c[6] = {34, 19, 20, 34, 21, 20};
-    sv_stroke sa = {2, 1, SV_STROKE_PAINT, 1, a, 2, 0}, sb = {2, 1, SV_STROKE_PAINT, 1, b, 2, 0};
-    sv_stroke sc = {2, 2, SV_STROKE_PAINT, 1, c, 2, 0};
+    /* a cross (two strokes) across the bar at each end, as an annotator draws */
+    double a1[6] = {33, 20, 3, 35, 20, 3}, a2[6] = {34, 19, 3, 34, 21, 3};
+    double b1[6] = {33, 20, 20, 35, 20, 20}, b2[6] = {34, 19, 20, 34, 21, 20};
+    double c1[6] = {33, 20, 20, 35, 20, 20};
+    sv_stroke sa1 = {2, 1, SV_STROKE_PAINT, 1, a1, 2, 0}, sa2 = {2, 1, SV_STROKE_PAINT, 1, a2, 2, 0};
+    sv_stroke sb1 = {2, 1, SV_STROKE_PAINT, 1, b1, 2, 0}, sb2 = {2, 1, SV_STROKE_PAINT, 1, b2, 2, 0};
+    sv_stroke sc = {2, 2, SV_STROKE_PAINT, 1, c1, 2, 0};
     sv_volume *which;
     size_t mid = 0;
-    int i, j, k;
+    int i, j, k, u;
     bar = 1;
     if (!setup(&f, -HUGE_VAL)) { CHECK(0); bar = 0; return; }
     for (k = 10; k <= 13; k++)
         for (j = 0; j < 40; j++)
             for (i = 0; i < 48; i++) mid += in_bar(i, j, k);
-    /* one short stroke reaches a few mm: the middle of the bar stays unlabelled */
-    CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &sa, NULL), SV_OK);
+    /* a cross at one end reaches a few mm: the middle of the bar stays unlabelled */
+    CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &sa1, NULL), SV_OK);
+    CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &sa2, NULL), SV_OK);
     CHECK(bar_painted(&f, 10, 13) < mid / 10);
-    /* a stroke of the same label at the other end: together they label the bar between */
-    CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &sb, NULL), SV_OK);
+    /* a cross of the same label at the other end: together they label the bar between */
+    CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &sb1, NULL), SV_OK);
+    CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &sb2, NULL), SV_OK);
     CHECK(bar_painted(&f, 10, 13) > mid * 9 / 10);
-    /* undo both, redraw only the second: the first no longer stands, so no join */
-    CHECK_EQ_INT(sv_history_undo(f.h, &which, NULL), SV_OK);
-    CHECK_EQ_INT(sv_history_undo(f.h, &which, NULL), SV_OK);
+    /* undo all four, redraw only the second cross: the first no longer stands, so no join */
+    for (u = 0; u < 4; u++) CHECK_EQ_INT(sv_history_undo(f.h, &which, NULL), SV_OK);
     CHECK_EQ_INT((int)bar_painted(&f, 0, 23), 0);
-    CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &sb, NULL), SV_OK);
+    CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &sb1, NULL), SV_OK);
+    CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &sb2, NULL), SV_OK);
     CHECK(bar_painted(&f, 10, 13) < mid / 10);
     /* another label's stroke does not join label 1's */
-    CHECK_EQ_INT(sv_history_undo(f.h, &which, NULL), SV_OK);
-    CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &sa, NULL), SV_OK);
+    for (u = 0; u < 2; u++) CHECK_EQ_INT(sv_history_undo(f.h, &which, NULL), SV_OK);
+    CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &sa1, NULL), SV_OK);
+    CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &sa2, NULL), SV_OK);
     CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &sc, NULL), SV_OK);
     CHECK(bar_painted(&f, 10, 13) < mid / 10);
     teardown(&f);
