@@ -7,7 +7,9 @@
  */
 import { CoreBridge } from './core/bridge.js';
 import { fetchBytes } from './loaders/fetch-bytes.js';
-import { parseLabelJson } from './state/labels.js';
+import { classify, filesFromDrop, pngHints, readAll } from './loaders/local-files.js';
+import { saveBytes, saveOptions, zipStore } from './loaders/save.js';
+import { itkSnapLabels, labelJson, parseLabelTable, slicerColorTable } from './state/labels.js';
 import { MeshSync } from './state/meshes.js';
 import { Session } from './state/session.js';
 import { bindLabelsPanel } from './ui/labels-panel.js';
@@ -175,6 +177,23 @@ function showMeta() {
     Range: `${fmt(info.stats.min)} … ${fmt(info.stats.max)}`,
     Origin: info.affine.slice(0, 3).map((r) => r[3].toFixed(1)).join(', ') + ' mm',
   };
+  const m = v.metadata;
+  if (m) {
+    // shown here only: no exported file carries them
+    Object.assign(rows, {
+      Modality: m.modality || '—',
+      'Patient ID': m.patient_id || '—',
+      'Patient name': m.patient_name || '—',
+      'Patient age': m.patient_age || '—',
+      'Patient sex': m.patient_sex || '—',
+      'Study ID': m.study_id || '—',
+      'Study date': m.study_date ? String(m.study_date).replace(/^(\d{4})(\d{2})(\d{2})$/, '$1-$2-$3') : '—',
+      'Slice thickness': m.slice_thickness != null ? `${fmt(Number(m.slice_thickness))} mm` : '—',
+      Series: m.series_description || '—',
+      'Transfer syntax': m.transfer_syntax || '—',
+    });
+  }
+  if (v.warning) rows.Warning = v.warning;
   const dl = $('meta-list');
   dl.replaceChildren();
   for (const [k, val] of Object.entries(rows)) {
@@ -182,6 +201,7 @@ function showMeta() {
     dt.textContent = k;
     const dd = document.createElement('dd');
     dd.textContent = val;
+    if (k === 'Warning') dd.className = 'warning';
     dl.append(dt, dd);
   }
 }
@@ -263,19 +283,6 @@ function readFile(file) {
 }
 
 /** @param {File} file */
-async function openFile(file) {
-  let bytes;
-  try {
-    bytes = await readFile(file);
-  } catch (e) {
-    showProgress('', null);
-    showError(`${file.name} ${/** @type {Error} */ (e).message}`);
-    return;
-  }
-  await openImage(bytes, file.name);
-}
-
-/** @param {File} file */
 async function importLabels(file) {
   if (!session.volume) return showError('Open an image before importing a label map.');
   showError(null);
@@ -294,11 +301,11 @@ async function importLabels(file) {
 async function loadLabelTable(file) {
   showError(null);
   try {
-    const labels = parseLabelJson(await file.text());
+    const { labels, format } = parseLabelTable(await file.text());
     session.labels = labels;
     if (!labels.some((l) => l.value === session.activeLabel)) session.activeLabel = labels[0]?.value ?? 1;
     session.labelsChanged();
-    $('status').textContent = `${file.name}: ${labels.length} labels loaded`;
+    $('status').textContent = `${file.name}: ${labels.length} labels loaded (${{ json: 'Supervox JSON', itksnap: 'ITK-SNAP', slicer: '3D Slicer colour table' }[format]})`;
   } catch (e) {
     showError(`${file.name} is not a label table: ${/** @type {Error} */ (e).message}`);
   }
@@ -320,7 +327,7 @@ async function openUrl(url, name) {
   await openImage(bytes, name);
 }
 
-for (const [id, fn] of /** @type {const} */ ([['open-image', openFile], ['import-labels', importLabels], ['import-table', loadLabelTable]])) {
+for (const [id, fn] of /** @type {const} */ ([['import-labels', importLabels], ['import-table', loadLabelTable]])) {
   const el = input(id);
   el.addEventListener('change', () => {
     const f = el.files?.[0];
@@ -328,8 +335,135 @@ for (const [id, fn] of /** @type {const} */ ([['open-image', openFile], ['import
     if (f) fn(f);
   });
 }
+for (const id of ['open-image', 'open-folder']) {
+  const el = input(id);
+  el.addEventListener('change', () => {
+    const files = [...(el.files || [])];
+    el.value = '';
+    if (files.length) openFiles(files);
+  });
+}
 
-// drag and drop: images open, .json loads a label table
+/**
+ * Open what the user picked or dropped: a NIfTI file, DICOM files (a series
+ * or a folder of several: the user chooses), PNG slices, or a label table.
+ * Nothing leaves the page; a failure leaves the open image as it was.
+ * @param {File[]} picked
+ */
+async function openFiles(picked) {
+  showError(null);
+  let files;
+  try {
+    files = await readAll(picked, (f) => showProgress(`Reading ${picked.length} file${picked.length > 1 ? 's' : ''}`, f));
+  } catch (e) {
+    showProgress('', null);
+    return showError(/** @type {Error} */ (e).message);
+  }
+  const what = classify(files);
+  if (what.kind === 'table') {
+    showProgress('', null);
+    return loadLabelTable(picked[0]);
+  }
+  if (what.kind === 'nifti') return openImage(what.files[0].bytes, what.files[0].name.split('/').pop() || what.files[0].name);
+  const t0 = performance.now();
+  try {
+    if (what.kind === 'png') {
+      showProgress('', null);
+      const opts = await askPngOptions(what.files, pngHints(files));
+      if (!opts) return;
+      showProgress(`Stacking ${what.files.length} PNG slices`, 0.5);
+      await session.openPngStack(what.files, opts);
+    } else {
+      showProgress(`Reading DICOM (${what.files.length} files)`, 0.5);
+      const r = await session.openDicom(what.files, (series) => {
+        showProgress('', null);
+        return chooseSeries(series);
+      });
+      if (!r.opened) return;
+      const notes = [];
+      if (r.warning) notes.push(`Warning: ${r.warning}`);
+      if (r.skipped.length) notes.push(`${r.skipped.length} file${r.skipped.length > 1 ? 's' : ''} skipped (${r.skipped.slice(0, 2).map((f) => `${f.file.split('/').pop()}: ${f.reason}`).join('; ')}${r.skipped.length > 2 ? '; …' : ''})`);
+      if (notes.length) showError(notes.join(' · '));
+    }
+    document.body.dataset.state = 'ready';
+    showStatus(null);
+    $('status').textContent = `${session.volume?.name}: opened in ${Math.round(performance.now() - t0)} ms`;
+  } catch (e) {
+    showError(`${what.kind === 'png' ? 'The PNG slices' : 'The DICOM files'} could not be opened: ${/** @type {Error} */ (e).message}`);
+    document.body.dataset.state = session.volume ? 'ready' : 'error';
+  } finally {
+    showProgress('', null);
+  }
+}
+
+/**
+ * Ask which DICOM series to open. @param {any[]} series
+ * @returns {Promise<number | null>}
+ */
+function chooseSeries(series) {
+  const dialog = /** @type {HTMLDialogElement} */ ($('series-dialog'));
+  const list = $('series-list');
+  list.replaceChildren(
+    ...series.map((s, i) => {
+      const l = document.createElement('label');
+      const r = document.createElement('input');
+      r.type = 'radio';
+      r.name = 'series';
+      r.value = String(s.index);
+      r.checked = i === 0;
+      const t = document.createElement('span');
+      t.textContent = `${s.number ?? '—'} · ${s.description || '(no description)'} · ${s.modality} · ${s.files} file${s.files === 1 ? '' : 's'} · ${s.cols}×${s.rows}${s.warning ? ` · ${s.warning}` : ''}`;
+      l.append(r, t);
+      return l;
+    }),
+  );
+  return new Promise((resolve) => {
+    dialog.addEventListener(
+      'close',
+      () => {
+        const r = /** @type {HTMLInputElement | null} */ (list.querySelector('input:checked'));
+        resolve(dialog.returnValue === 'open' && r ? Number(r.value) : null);
+      },
+      { once: true },
+    );
+    dialog.returnValue = '';
+    dialog.showModal();
+  });
+}
+
+/**
+ * Ask for the voxel size and rescale of PNG slices (prefilled from a README.json beside them).
+ * @param {{name: string}[]} files @param {{spacing?: number[], intercept?: number}} hints
+ * @returns {Promise<{spacing: number[], slope: number, intercept: number} | null>}
+ */
+function askPngOptions(files, hints) {
+  const dialog = /** @type {HTMLDialogElement} */ ($('png-dialog'));
+  $('png-title').textContent = `${files.length} PNG slices`;
+  const sp = hints.spacing || [1, 1, 1];
+  ['png-sx', 'png-sy', 'png-sz'].forEach((id, i) => (input(id).value = String(sp[i])));
+  input('png-slope').value = '1';
+  input('png-intercept').value = String(hints.intercept ?? 0);
+  return new Promise((resolve) => {
+    dialog.addEventListener(
+      'close',
+      () => {
+        if (dialog.returnValue !== 'open') return resolve(null);
+        const spacing = ['png-sx', 'png-sy', 'png-sz'].map((id) => Number(input(id).value));
+        const slope = Number(input('png-slope').value), intercept = Number(input('png-intercept').value);
+        if (!spacing.every((x) => x > 0) || !Number.isFinite(slope) || slope === 0 || !Number.isFinite(intercept)) {
+          showError('PNG slices need a positive voxel size and a non-zero slope.');
+          return resolve(null);
+        }
+        resolve({ spacing, slope, intercept });
+      },
+      { once: true },
+    );
+    dialog.returnValue = '';
+    dialog.showModal();
+  });
+}
+
+// drag and drop: images (a file, several, or a folder) open; a lone table loads
 let dragDepth = 0;
 window.addEventListener('dragenter', (e) => {
   e.preventDefault();
@@ -340,29 +474,34 @@ window.addEventListener('dragleave', () => {
   if (--dragDepth <= 0) $('drop').hidden = true;
 });
 window.addEventListener('dragover', (e) => e.preventDefault());
-window.addEventListener('drop', (e) => {
+window.addEventListener('drop', async (e) => {
   e.preventDefault();
   dragDepth = 0;
   $('drop').hidden = true;
-  const f = e.dataTransfer?.files?.[0];
-  if (!f) return;
-  if (/\.json$/i.test(f.name)) loadLabelTable(f);
-  else openFile(f);
+  if (!e.dataTransfer) return;
+  let files;
+  try {
+    files = await filesFromDrop(e.dataTransfer);
+  } catch (err) {
+    return showError(`The dropped files could not be read: ${/** @type {Error} */ (err).message}`);
+  }
+  if (files.length === 1 && /\.(json|ctbl|lut)$/i.test(files[0].name)) loadLabelTable(files[0]);
+  else if (files.length) openFiles(files);
 });
 
-/** Save bytes as a download (a Blob URL: no server involved). @param {ArrayBuffer} bytes @param {string} name */
+/** Save bytes as a download (no server: a Blob URL, or a data: URL in a sandboxed frame). @param {ArrayBuffer | Uint8Array} bytes @param {string} name */
 function download(bytes, name) {
-  const url = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10000);
+  lastDownload = { name, how: saveBytes(bytes, name) };
 }
+/** @type {{name: string, how: string} | null} the last download, for tests */
+let lastDownload = null;
 
-const baseName = () => (session.volume?.name || 'volume').replace(/ \(demo\)$/, '').replace(/\.nii(\.gz)?$/i, '');
+const baseName = () =>
+  (session.volume?.name || 'volume')
+    .replace(/ \(demo\)$/, '')
+    .replace(/\.nii(\.gz)?$/i, '')
+    .replace(/[^\w.-]+/g, '_')
+    .replace(/^_+|_+$/g, '') || 'volume';
 
 // --- controls ----------------------------------------------------------------------
 
@@ -434,6 +573,75 @@ async function exportSurfaces(format) {
   }
 }
 $('export-stl').addEventListener('click', () => exportSurfaces('stl'));
+
+// --- export: label map + table, image, view and label slices as PNG ----------------
+
+/** Run an export with a progress bar and errors in the page. @param {string} what @param {() => Promise<void>} fn */
+async function exporting(what, fn) {
+  if (!session.volume) return;
+  showError(null);
+  showProgress(`Exporting ${what}`, 0.3);
+  try {
+    await fn();
+  } catch (e) {
+    showError(`The ${what} could not be exported: ${/** @type {Error} */ (e).message}`);
+  } finally {
+    showProgress('', null);
+  }
+}
+
+/** Label map of the active layer (+ its table in the chosen form). */
+function exportLabels() {
+  return exporting('label map', async () => {
+    const ext = /** @type {HTMLSelectElement} */ ($('export-format')).value;
+    const layer = session.layer;
+    const stem = `${baseName()}_${layer.name.replace(/[^\w.-]+/g, '_')}`;
+    download(await session.exportLayer(session.activeLayer, ext === 'nii.gz'), `${stem}.${ext}`);
+    const form = /** @type {HTMLSelectElement} */ ($('export-table')).value;
+    const table = { json: [labelJson, 'labels.json'], itksnap: [itkSnapLabels, 'itksnap.txt'], slicer: [slicerColorTable, 'ctbl'] }[form];
+    if (table) download(new TextEncoder().encode(/** @type {(l: any) => string} */ (table[0])(session.labels)), `${stem}.${table[1]}`);
+  });
+}
+$('export-labels').addEventListener('click', exportLabels);
+$('export-image').addEventListener('click', () =>
+  exporting('image', async () => {
+    const ext = /** @type {HTMLSelectElement} */ ($('export-format')).value;
+    download(await session.exportImage(ext === 'nii.gz'), `${baseName()}.${ext}`);
+  }),
+);
+
+/** The focused slice view as shown (image and labels), at its true aspect ratio, as PNG. */
+$('export-view-png').addEventListener('click', () =>
+  exporting('view', async () => {
+    const v = focused instanceof SliceView ? focused : views.axial;
+    const g = v.geometry;
+    if (!g) return;
+    const src = v.ctx.getImageData(0, 0, v.canvas.width, v.canvas.height);
+    // one output pixel per the finer voxel size: anisotropic voxels keep their shape
+    const px = Math.min(g.h.mm, g.v.mm);
+    const w = Math.max(1, Math.round((g.h.n * g.h.mm) / px)), h = Math.max(1, Math.round((g.v.n * g.v.mm) / px));
+    const out = new Uint8Array(w * h * 4);
+    for (let y = 0; y < h; y++) {
+      const sy = Math.min(src.height - 1, Math.floor((y * src.height) / h));
+      for (let x = 0; x < w; x++) {
+        const sx = Math.min(src.width - 1, Math.floor((x * src.width) / w));
+        out.set(src.data.subarray(4 * (sx + src.width * sy), 4 * (sx + src.width * sy) + 4), 4 * (x + w * y));
+      }
+    }
+    const { png } = await bridge.call('encodePng', { pixels: out.buffer, width: w, height: h, channels: 4 }, { transfer: [out.buffer] });
+    download(png, `${baseName()}_${v.name}_${v.slice}.png`);
+  }),
+);
+
+/** The active layer as PNG slices (label values) in one zip. */
+$('export-png-stack').addEventListener('click', () =>
+  exporting('label slices', async () => {
+    const pngs = await session.exportPngStack(session.activeLayer, (f) => showProgress('Exporting label slices', f));
+    const digits = Math.max(3, String(pngs.length - 1).length);
+    const zip = zipStore(pngs.map((p, k) => ({ name: `slice_${String(k).padStart(digits, '0')}.png`, bytes: new Uint8Array(p) })));
+    download(zip, `${baseName()}_${session.layer.name.replace(/[^\w.-]+/g, '_')}_png.zip`);
+  }),
+);
 $('export-obj').addEventListener('click', () => exportSurfaces('obj'));
 /** @type {HTMLSelectElement} */ ($('convention')).addEventListener('change', (e) => {
   settings.convention = /** @type {any} */ (/** @type {HTMLSelectElement} */ (e.target).value);
@@ -620,5 +828,23 @@ const src = params.get('src');
 const ready = src ? openUrl(new URL(src, location.href), decodeURIComponent(src.split('/').pop() || src)) : openUrl(DEMO_URL, 'norm_crop.nii.gz (demo)');
 
 Object.defineProperty(window, 'supervox', {
-  value: Object.freeze({ ready, bridge, session, views, view3d, meshes, settings, setTool, setBrushSize, openImage, computeSupervoxels, toggle3d }),
+  value: Object.freeze({
+    ready,
+    bridge,
+    session,
+    views,
+    view3d,
+    meshes,
+    settings,
+    saveOptions,
+    setTool,
+    setBrushSize,
+    openImage,
+    openFiles,
+    computeSupervoxels,
+    toggle3d,
+    get lastDownload() {
+      return lastDownload;
+    },
+  }),
 });

@@ -27,6 +27,9 @@ import { voxelArray } from '../views/slice-render.js';
  * @property {import('../views/slice-render.js').VoxelArray} data
  * @property {{p005: number, p01: number, p99: number, p995: number}} percentiles
  * @property {{lo: number, hi: number, counts: Uint32Array}} histogram
+ * @property {string} kind 'nifti', 'dicom' or 'png': what it was opened from
+ * @property {Record<string, any> | null} metadata a DICOM series' patient and study tags (shown, never exported)
+ * @property {string} warning e.g. uneven slice spacing or gantry tilt
  */
 
 export class Session {
@@ -82,6 +85,59 @@ export class Session {
   async openImage(bytes, name, onProgress) {
     const source = bytes.slice(); // a copy stays here: a cancelled computation restarts the worker
     const r = await this.bridge.call('openVolume', { bytes: bytes.buffer, name }, { transfer: [bytes.buffer], onProgress });
+    await this.adopt(r, name, source);
+  }
+
+  /**
+   * Open a DICOM series from files (a folder). Several series: `choose` gets
+   * them and returns the index to open, or null to keep what is open. Files
+   * that are not usable images are skipped; if no series can be built, the
+   * error lists why. Resolves to the scan's warnings and skipped files.
+   * @param {{name: string, bytes: Uint8Array}[]} files
+   * @param {(series: any[]) => Promise<number | null>} choose
+   * @returns {Promise<{opened: boolean, warning: string, skipped: {file: string, reason: string}[]}>}
+   */
+  async openDicom(files, choose) {
+    const list = files.map((f) => ({ name: f.name, bytes: f.bytes.buffer }));
+    const scan = await this.bridge.call('scanDicom', { files: list }, { transfer: list.map((f) => f.bytes) });
+    try {
+      const usable = scan.series.filter((/** @type {any} */ s) => s.buildable);
+      if (!usable.length) {
+        const why = scan.series.length ? scan.series.map((/** @type {any} */ s) => s.warning).join('; ') : scan.skipped.slice(0, 3).map((/** @type {any} */ f) => `${f.file}: ${f.reason}`).join('; ');
+        throw new Error(`no DICOM image series could be read (${why || 'no DICOM files'})`);
+      }
+      const index = usable.length === 1 ? usable[0].index : await choose(usable);
+      if (index === null) return { opened: false, warning: '', skipped: scan.skipped };
+      const s = scan.series.find((/** @type {any} */ x) => x.index === index);
+      const r = await this.bridge.call('openDicomSeries', { scan: scan.scan, index });
+      const name = `${s.description || s.modality || 'DICOM'} (series ${s.number ?? index + 1}, ${s.files} file${s.files === 1 ? '' : 's'})`;
+      await this.adopt(r, name, new Uint8Array(r.source), { kind: 'dicom', metadata: r.metadata, warning: s.warning });
+      return { opened: true, warning: s.warning, skipped: scan.skipped };
+    } finally {
+      this.bridge.call('closeDicom', { scan: scan.scan }).catch(() => {});
+    }
+  }
+
+  /**
+   * Open PNG slices (8/16-bit grey, natural name order) as the image.
+   * @param {{name: string, bytes: Uint8Array}[]} files
+   * @param {{spacing: number[], slope?: number, intercept?: number}} opts
+   */
+  async openPngStack(files, opts) {
+    const list = files.map((f) => ({ name: f.name, bytes: f.bytes.buffer }));
+    const r = await this.bridge.call('openPngStack', { files: list, ...opts }, { transfer: list.map((f) => f.bytes) });
+    const name = `${files.length} PNG slices (${files[0].name} …)`;
+    await this.adopt(r, name, new Uint8Array(r.source), { kind: 'png' });
+  }
+
+  /**
+   * Make an opened volume (the worker's answer) the session's image. On
+   * failure nothing changes.
+   * @private
+   * @param {any} r @param {string} name @param {Uint8Array} source the image as NIfTI
+   * @param {{kind?: string, metadata?: any, warning?: string}} [extra]
+   */
+  async adopt(r, name, source, extra = {}) {
     const { info } = r;
     let layer;
     try {
@@ -93,7 +149,17 @@ export class Session {
     // from here on nothing can fail: swap the old session out
     const old = this.volume;
     const oldLayers = this.layers;
-    this.volume = { name, handle: r.handle, info, data: voxelArray(r.data, info.datatype), percentiles: r.percentiles, histogram: r.histogram };
+    this.volume = {
+      name,
+      handle: r.handle,
+      info,
+      data: voxelArray(r.data, info.datatype),
+      percentiles: r.percentiles,
+      histogram: r.histogram,
+      kind: extra.kind || 'nifti',
+      metadata: extra.metadata || null,
+      warning: extra.warning || '',
+    };
     const nvox = info.dims[0] * info.dims[1] * info.dims[2];
     this.layers = [{ id: layer.layer, name: 'Labels', data: new Uint8Array(nvox), visible: true, opacity: 1 }];
     this.activeLayer = 0;
@@ -213,11 +279,30 @@ export class Session {
     return r.layer ? r.edit : null;
   }
 
-  /** Encode a layer as NIfTI (.nii.gz) in the core. @param {number} index @returns {Promise<ArrayBuffer>} */
-  async exportLayer(index) {
+  /**
+   * Encode a layer as a NIfTI label map in the core: the image's dims and both
+   * affines, uint8, intent "label"; gzip (.nii.gz) unless `gzip` is false.
+   * @param {number} index @param {boolean} [gzip] @returns {Promise<ArrayBuffer>}
+   */
+  async exportLayer(index, gzip = true) {
     await this.restored;
-    const r = await this.bridge.call('exportNifti', { handle: this.layers[index].id, gzip: 6 });
+    const r = await this.bridge.call('exportNifti', { handle: this.layers[index].id, gzip: gzip ? 6 : 0 });
     return r.bytes;
+  }
+
+  /** The image as NIfTI (as read: DICOM or PNG slices become a volume; no patient tags). @param {boolean} [gzip] */
+  async exportImage(gzip = true) {
+    await this.restored;
+    const v = /** @type {Volume} */ (this.volume);
+    const r = await this.bridge.call('exportNifti', { handle: v.handle, gzip: gzip ? 6 : 0 });
+    return r.bytes;
+  }
+
+  /** A layer as PNG slices (label values), one per k. @param {number} index @param {(f: number) => void} [onProgress] */
+  async exportPngStack(index, onProgress) {
+    await this.restored;
+    const r = await this.bridge.call('encodePngStack', { layer: this.layers[index].id, dims: this.dims }, { onProgress: (_p, f) => onProgress?.(f) });
+    return /** @type {ArrayBuffer[]} */ (r.pngs);
   }
 
   // --- cursor, window, labels -------------------------------------------------

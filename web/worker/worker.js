@@ -30,6 +30,39 @@ function core() {
 
 /** @typedef {(phase: string, fraction: number) => void} Progress */
 
+/** DICOM scans waiting for the user's choice of series. */
+const scans = new Map();
+let lastScan = 0;
+
+/**
+ * What the page needs of a newly opened image: its handle, description,
+ * robust percentiles, a 256-bin histogram over [min, max] and a copy of the
+ * voxels; with `asNifti`, also the image encoded as NIfTI (uncompressed).
+ * @param {any} c the core @param {number} v a resident volume (freed on failure)
+ * @param {boolean} [asNifti]
+ */
+function describe(c, v, asNifti) {
+  try {
+    const info = c.info(v, false);
+    const s = c.summarize(v, [0.5, 1, 99, 99.5]);
+    const [p005, p01, p99, p995] = s.percentiles;
+    info.stats = { min: s.min, max: s.max, mean: s.mean };
+    const data = c.volumeData(v);
+    const histogram = { lo: s.min, hi: s.max > s.min ? s.max : s.min + 1, counts: s.hist };
+    /** @type {any} */
+    const result = { handle: v, info, percentiles: { p005, p01, p99, p995 }, histogram, data };
+    const transfer = [data, s.hist.buffer];
+    if (asNifti) {
+      result.source = c.writeNifti(v, 0);
+      transfer.push(result.source);
+    }
+    return { result, transfer };
+  } catch (e) {
+    c.freeVolume(v);
+    throw e;
+  }
+}
+
 /** @type {Record<string, (args: any, progress: Progress) => Promise<{result: any, transfer?: Transferable[]}>>} */
 const ops = {
   /** Start the core (compile the wasm) before it is first needed. */
@@ -45,18 +78,53 @@ const ops = {
   async openVolume({ bytes }, progress) {
     const c = await core();
     const v = c.openNifti(new Uint8Array(bytes), { onProgress: (f) => progress('parse', f) });
-    try {
-      const info = c.info(v, false);
-      const s = c.summarize(v, [0.5, 1, 99, 99.5]);
-      const [p005, p01, p99, p995] = s.percentiles;
-      info.stats = { min: s.min, max: s.max, mean: s.mean };
-      const data = c.volumeData(v);
-      const histogram = { lo: s.min, hi: s.max > s.min ? s.max : s.min + 1, counts: s.hist };
-      return { result: { handle: v, info, percentiles: { p005, p01, p99, p995 }, histogram, data }, transfer: [data, s.hist.buffer] };
-    } catch (e) {
-      c.freeVolume(v);
-      throw e;
-    }
+    return describe(c, v);
+  },
+
+  /**
+   * Scan files (a dropped or picked folder) for DICOM series; the scan stays
+   * in the worker until closeDicom, so the page can let the user choose.
+   */
+  async scanDicom({ files }) {
+    const c = await core();
+    const scan = c.openDicom(files.map((/** @type {{name: string, bytes: ArrayBuffer}} */ f) => ({ name: f.name, bytes: new Uint8Array(f.bytes) })));
+    const id = ++lastScan;
+    scans.set(id, scan);
+    return { result: { scan: id, series: scan.series, skipped: scan.skipped } };
+  },
+
+  /**
+   * Build one series of a scan as the image: as openVolume, plus the series'
+   * metadata (for display only) and the image as NIfTI (no patient tags), kept
+   * by the page to restore the worker after a cancel.
+   */
+  async openDicomSeries({ scan, index }) {
+    const c = await core();
+    const s = scans.get(scan);
+    if (!s) throw new Error('that DICOM scan is closed');
+    const v = c.readDicomSeries(s, index);
+    const metadata = c.dicomMetadata(s, index);
+    const r = describe(c, v, true);
+    r.result.metadata = metadata;
+    return r;
+  },
+
+  async closeDicom({ scan }) {
+    const c = await core();
+    const s = scans.get(scan);
+    if (s) c.closeDicom(s);
+    scans.delete(scan);
+    return { result: null };
+  },
+
+  /** PNG slices (natural name order) as the image, with the image as NIfTI as for DICOM. */
+  async openPngStack({ files, spacing, slope, intercept }) {
+    const c = await core();
+    const v = c.openPngStack(
+      files.map((/** @type {{name: string, bytes: ArrayBuffer}} */ f) => ({ name: f.name, bytes: new Uint8Array(f.bytes) })),
+      { spacing, slope, intercept },
+    );
+    return describe(c, v, true);
   },
 
   async volumeInfo({ handle, stats }) {
@@ -70,6 +138,32 @@ const ops = {
     const c = await core();
     const bytes = c.writeNifti(handle, gzip === undefined ? 6 : gzip);
     return { result: { bytes }, transfer: [bytes] };
+  },
+
+  /**
+   * A label layer as PNG slices: one 8-bit grey PNG of label values per k,
+   * columns i, rows j from the largest down (the form of
+   * ../shared/data/png_stack, so a stack read back is the same volume).
+   */
+  async encodePngStack({ layer, dims }, progress) {
+    const c = await core();
+    const [nx, ny, nz] = dims;
+    const pngs = [];
+    const flipped = new Uint8Array(nx * ny);
+    for (let k = 0; k < nz; k++) {
+      const slice = c.boxData(layer, dims, [0, 0, k], [nx, ny, k + 1]);
+      for (let j = 0; j < ny; j++) flipped.set(slice.subarray(j * nx, (j + 1) * nx), (ny - 1 - j) * nx);
+      pngs.push(c.encodePng(flipped, nx, ny, 1));
+      if ((k & 15) === 0) progress('png', k / nz);
+    }
+    return { result: { pngs }, transfer: pngs };
+  },
+
+  /** Encode RGBA or grey pixels as PNG (stb_image_write in the core). */
+  async encodePng({ pixels, width, height, channels }) {
+    const c = await core();
+    const png = c.encodePng(new Uint8Array(pixels), width, height, channels);
+    return { result: { png }, transfer: [png] };
   },
 
   async closeVolume({ handle }) {
