@@ -186,7 +186,8 @@ lab = np.asarray(nib.load(sys.argv[2]).dataobj)
 ok = all((np.asarray(Image.open(io.BytesIO(z.read(n))))[::-1, :].T == lab[:, :, k]).all() for k, n in enumerate(names))
 print(json.dumps({"n": len(names), "first": names[0], "ok": bool(ok)}))`, zip, path.join(TMP, 'CT_Body_3.0_series_1_20_files_Labels.nii.gz')));
   assert.deepEqual(r, { n: 20, first: 'slice_000.png', ok: true });
-  await page.click('#view-axial canvas.slice', { position: { x: 5, y: 5 } }).catch(() => {});
+  await page.evaluate(() => window.supervox.setTool('crosshair'));
+  await page.hover('#view-axial'); // the focused view is the one exported
   const png = await downloadOf(() => page.click('#export-view-png'));
   const size = py('import sys; from PIL import Image; im = Image.open(sys.argv[1]); print(im.size, im.mode)', png);
   assert.equal(size, "(512, 512) RGBA");
@@ -199,6 +200,19 @@ test('label tables in the three forms load', async () => {
   await page.waitForFunction(() => window.supervox.session.labels.length === 2);
   assert.deepEqual(await page.evaluate(() => window.supervox.session.labels.map((l) => [l.value, l.name])), [[1, 'spleen'], [5, 'liver']]);
   assert.match(await page.$eval('#status', (e) => e.textContent), /3D Slicer colour table/);
+});
+
+test('a compressed DICOM is refused in plain words, and what is open stays open', async () => {
+  const before = await page.evaluate(() => window.supervox.session.volume.name);
+  await page.setInputFiles('#open-image', path.join(SHARED, 'data/dicom_edge/pydicom/JPEG2000.dcm'));
+  await page.waitForFunction(() => !document.getElementById('error').hidden, null, { timeout: 30000 });
+  await idle();
+  const msg = await page.$eval('#error-text', (e) => e.textContent);
+  assert.match(msg, /could not be opened: .*not supported: JPEG 2000/);
+  assert.ok(!/JPEG2000\.dcm: JPEG2000\.dcm/.test(msg), msg);
+  assert.equal(await page.evaluate(() => window.supervox.session.volume.name), before);
+  await h.shot(page, 'files-refused');
+  await page.click('#error-close');
 });
 
 test('no page errors', () => {

@@ -103,7 +103,7 @@ export class Session {
     try {
       const usable = scan.series.filter((/** @type {any} */ s) => s.buildable);
       if (!usable.length) {
-        const why = scan.series.length ? scan.series.map((/** @type {any} */ s) => s.warning).join('; ') : scan.skipped.slice(0, 3).map((/** @type {any} */ f) => `${f.file}: ${f.reason}`).join('; ');
+        const why = scan.series.length ? scan.series.map((/** @type {any} */ s) => s.warning).join('; ') : scan.skipped.slice(0, 3).map((/** @type {any} */ f) => (f.reason.startsWith(f.file) ? f.reason : `${f.file}: ${f.reason}`)).join('; ');
         throw new Error(`no DICOM image series could be read (${why || 'no DICOM files'})`);
       }
       const index = usable.length === 1 ? usable[0].index : await choose(usable);
