@@ -10,6 +10,7 @@ import { fetchBytes } from './loaders/fetch-bytes.js';
 import { classify, filesFromDrop, pngHints, readAll } from './loaders/local-files.js';
 import { saveBytes, saveOptions, zipStore } from './loaders/save.js';
 import { itkSnapLabels, labelJson, parseLabelTable, slicerColorTable } from './state/labels.js';
+import { Autosave } from './state/autosave.js';
 import { MeshSync } from './state/meshes.js';
 import { Session } from './state/session.js';
 import { bindLabelsPanel } from './ui/labels-panel.js';
@@ -242,6 +243,41 @@ session.on('history', (h) => {
   /** @type {HTMLButtonElement} */ ($('redo')).disabled = h.redo === 0;
   showStatus(null);
 });
+
+// --- autosave ------------------------------------------------------------------------
+
+/** @type {import('./state/autosave.js').Saved | null} */
+let offered = null;
+const autosave = new Autosave(session, {
+  onWarning: (m) => {
+    $('storage-warning').hidden = !m;
+    $('storage-warning').textContent = m || '';
+  },
+  onOffer: (saved) => {
+    offered = saved;
+    const n = saved.layers.length;
+    $('offer-text').textContent = `Work on this image was saved ${new Date(saved.savedAt).toLocaleString()} (${n} layer${n > 1 ? 's' : ''}, ${saved.labels.length} label${saved.labels.length === 1 ? '' : 's'}). Restore it?`;
+    $('offer').hidden = false;
+  },
+});
+session.on('volume', () => {
+  $('offer').hidden = true;
+  offered = null;
+});
+/** @param {boolean} restore */
+async function answerOffer(restore) {
+  const saved = offered;
+  offered = null;
+  $('offer').hidden = true;
+  try {
+    await autosave.answer(restore ? saved : null);
+    if (restore && saved) $('status').textContent = `Restored the work saved ${new Date(saved.savedAt).toLocaleString()}`;
+  } catch (e) {
+    showError(`The saved work could not be restored: ${/** @type {Error} */ (e).message}`);
+  }
+}
+$('offer-restore').addEventListener('click', () => answerOffer(true));
+$('offer-discard').addEventListener('click', () => answerOffer(false));
 
 // --- loading ----------------------------------------------------------------------
 
@@ -837,6 +873,7 @@ Object.defineProperty(window, 'supervox', {
     meshes,
     settings,
     saveOptions,
+    autosave,
     setTool,
     setBrushSize,
     openImage,

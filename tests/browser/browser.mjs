@@ -12,19 +12,33 @@ mkdirSync(OUT, { recursive: true });
 
 /** A fresh browser; playwright gives each launch() a new, empty profile. */
 export async function launch() {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+  return chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+}
+
+/**
+ * A browser whose profile (IndexedDB, caches) lives in userDataDir and
+ * survives the context being closed — for autosave and offline tests.
+ * @param {string} userDataDir
+ */
+export function launchPersistent(userDataDir) {
+  return chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    args: ARGS,
+    viewport: { width: 1400, height: 860 },
+    acceptDownloads: true,
   });
 }
+
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /** Collect console errors and uncaught page errors, to assert none happened. */
 export function watchErrors(page) {

@@ -28,6 +28,7 @@ import { voxelArray } from '../views/slice-render.js';
  * @property {{p005: number, p01: number, p99: number, p995: number}} percentiles
  * @property {{lo: number, hi: number, counts: Uint32Array}} histogram
  * @property {string} kind 'nifti', 'dicom' or 'png': what it was opened from
+ * @property {string} key the content's key (autosave and session files find their image by it)
  * @property {Record<string, any> | null} metadata a DICOM series' patient and study tags (shown, never exported)
  * @property {string} warning e.g. uneven slice spacing or gantry tilt
  */
@@ -157,6 +158,7 @@ export class Session {
       percentiles: r.percentiles,
       histogram: r.histogram,
       kind: extra.kind || 'nifti',
+      key: r.key,
       metadata: extra.metadata || null,
       warning: extra.warning || '',
     };
@@ -212,6 +214,49 @@ export class Session {
     this.emit('labels');
     this.emit('layers');
     this.emit('edit', { layer: r.layer, lo: [0, 0, 0], hi: this.dims.slice() });
+  }
+
+  /**
+   * Replace every layer with these (a restored autosave or session file): the
+   * undo history starts afresh. On failure the layers stay as they were.
+   * @param {{name: string, data: Uint8Array, visible?: boolean, opacity?: number}[]} list
+   * @param {{labels?: import('./labels.js').Label[], activeLabel?: number, activeLayer?: number}} [extra]
+   */
+  async replaceLayers(list, extra = {}) {
+    await this.restored;
+    const v = /** @type {Volume} */ (this.volume);
+    const nvox = this.dims[0] * this.dims[1] * this.dims[2];
+    if (!list.length) throw new Error('there are no layers to restore');
+    for (const l of list) if (l.data.length !== nvox) throw new Error(`layer "${l.name}" has ${l.data.length} voxels; the image has ${nvox}`);
+    /** @type {Layer[]} */
+    const made = [];
+    try {
+      for (const l of list) {
+        const copy = l.data.slice();
+        const r = await this.bridge.call('layerFromData', { image: v.handle, data: copy.buffer }, { transfer: [copy.buffer] });
+        made.push({ id: r.layer, name: l.name, data: l.data, visible: l.visible !== false, opacity: l.opacity ?? 1 });
+      }
+    } catch (e) {
+      for (const l of made) this.bridge.call('deleteLayer', { layer: l.id }).catch(() => {});
+      throw e;
+    }
+    let counts = this.history;
+    for (const l of this.layers) counts = await this.bridge.call('deleteLayer', { layer: l.id }).catch(() => counts);
+    this.layers = made;
+    this.activeLayer = Math.min(Math.max(0, extra.activeLayer ?? 0), made.length - 1);
+    if (extra.labels && extra.labels.length) this.labels = extra.labels;
+    for (const l of made) {
+      const seen = new Uint8Array(256);
+      for (let i = 0; i < l.data.length; i++) seen[l.data[i]] = 1;
+      for (let x = 1; x < 256; x++) if (seen[x] && !this.labels.some((t) => t.value === x)) this.labels.push(makeLabel(x));
+    }
+    this.labels.sort((a, b) => a.value - b.value);
+    if (extra.activeLabel && this.labels.some((t) => t.value === extra.activeLabel)) this.activeLabel = extra.activeLabel;
+    this.history = counts;
+    this.emit('labels');
+    this.emit('layers');
+    this.emit('history', this.history);
+    for (const l of made) this.emit('edit', { layer: l.id, lo: [0, 0, 0], hi: this.dims.slice(), restored: true });
   }
 
   /** Delete a layer (its undo steps go with it). @param {number} index */

@@ -30,6 +30,25 @@ function core() {
 
 /** @typedef {(phase: string, fraction: number) => void} Progress */
 
+/**
+ * A key for an image's content (autosave finds the work of the same image
+ * with it, whatever its file name): two FNV-1a hashes over the voxels, in
+ * 32-bit words, and the grid.
+ * @param {any} info @param {ArrayBuffer} data
+ */
+function contentKey(info, data) {
+  const w = new Uint32Array(data, 0, data.byteLength >> 2);
+  let a = 0x811c9dc5, b = 0x01000193 ^ data.byteLength;
+  for (let i = 0; i < w.length; i++) {
+    a = Math.imul(a ^ w[i], 0x01000193);
+    b = Math.imul(b ^ w[i] ^ (i & 0xffff), 0x01000193) ^ (b >>> 13);
+  }
+  const tail = new Uint8Array(data, w.length * 4);
+  for (let i = 0; i < tail.length; i++) a = Math.imul(a ^ tail[i], 0x01000193);
+  const grid = [...info.dims, ...info.affine.flat().map((/** @type {number} */ x) => x.toFixed(3))].join(',');
+  return `${(a >>> 0).toString(16).padStart(8, '0')}${(b >>> 0).toString(16).padStart(8, '0')}:${info.datatype}:${grid}`;
+}
+
 /** DICOM scans waiting for the user's choice of series. */
 const scans = new Map();
 let lastScan = 0;
@@ -50,7 +69,7 @@ function describe(c, v, asNifti) {
     const data = c.volumeData(v);
     const histogram = { lo: s.min, hi: s.max > s.min ? s.max : s.min + 1, counts: s.hist };
     /** @type {any} */
-    const result = { handle: v, info, percentiles: { p005, p01, p99, p995 }, histogram, data };
+    const result = { handle: v, info, percentiles: { p005, p01, p99, p995 }, histogram, data, key: contentKey(info, data) };
     const transfer = [data, s.hist.buffer];
     if (asNifti) {
       result.source = c.writeNifti(v, 0);

@@ -1,0 +1,115 @@
+// autosave.test.mjs — every edit reaches IndexedDB within 2 s; the tab is
+// killed mid-annotation (the context closed with no warning) and the same
+// image reopened in the same browser profile offers the work back, exactly;
+// with storage unavailable a warning shows and drawing goes on.
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+
+import * as h from './browser.mjs';
+import { serve } from './server.mjs';
+
+const PROFILE = mkdtempSync(path.join(os.tmpdir(), 'supervox-profile-'));
+let server;
+before(async () => {
+  server = await serve(path.join(h.ROOT, 'web'));
+});
+after(() => server?.close());
+
+/** Open the app in a context of the shared profile. */
+async function open(initScript) {
+  const context = await h.launchPersistent(PROFILE);
+  const page = context.pages()[0] || (await context.newPage());
+  const errors = h.watchErrors(page);
+  if (initScript) await page.addInitScript(initScript);
+  await page.goto(server.url);
+  await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 30000 });
+  await h.idle(page);
+  return { context, page, errors };
+}
+
+/** Paint a brush line on the axial view. */
+async function brush(page, c0, c1, row) {
+  const a = await h.pointOn(page, 'axial', c0, row);
+  const b = await h.pointOn(page, 'axial', c1, row);
+  await page.mouse.move(a.x, a.y);
+  await page.mouse.down();
+  await page.mouse.move(b.x, b.y, { steps: 6 });
+  await page.mouse.up();
+}
+
+/** Count and an order-sensitive sum of every layer's labels. */
+const layerSums = (page) =>
+  page.evaluate(() =>
+    window.supervox.session.layers.map((l) => {
+      let n = 0, w = 0;
+      for (let i = 0; i < l.data.length; i++) if (l.data[i]) (n++, (w += l.data[i] * ((i % 997) + 1)));
+      return [l.name, n, w];
+    }),
+  );
+
+let saved;
+test('every edit is saved within 2 s; killing the tab loses nothing', async () => {
+  const { context, page, errors } = await open();
+  assert.ok(await page.$eval('#offer', (e) => e.hidden), 'nothing saved yet: no offer');
+  await page.evaluate(() => {
+    window.supervox.setBrushSize(10);
+    window.supervox.setTool('brush');
+  });
+  await brush(page, 50, 80, 90);
+  await h.idle(page);
+  const t0 = Date.now();
+  await page.waitForFunction(() => window.supervox.autosave.saves >= 1, null, { timeout: 5000 });
+  const first = Date.now() - t0;
+  assert.ok(first <= 2000, `first save after ${first} ms`);
+  // more work: a second label, renamed, on another slice, then a second layer
+  await page.keyboard.press('ArrowUp');
+  await page.click('#add-label');
+  await page.fill('#label-list li:last-child input[type="text"]', 'Thalamus (left)');
+  await page.dispatchEvent('#label-list li:last-child input[type="text"]', 'change');
+  await brush(page, 60, 70, 92);
+  await h.idle(page);
+  const n = await page.evaluate(() => window.supervox.autosave.saves);
+  const t1 = Date.now();
+  await page.waitForFunction((k) => window.supervox.autosave.saves > k && !window.supervox.autosave.dirty, n, { timeout: 5000 });
+  assert.ok(Date.now() - t1 <= 2000, `save after ${Date.now() - t1} ms`);
+  saved = { sums: await layerSums(page), labels: await page.evaluate(() => window.supervox.session.labels.map((l) => [l.value, l.name])) };
+  assert.ok(saved.sums[0][1] > 100);
+  assert.deepEqual(errors, []);
+  await context.close(); // killed: no beforeunload, no chance to save on the way out
+});
+
+test('reopening the same image offers the work back; restoring gives exactly the saved state', async () => {
+  const { context, page, errors } = await open();
+  await page.waitForSelector('#offer:not([hidden])', { timeout: 10000 });
+  assert.match(await page.$eval('#offer-text', (e) => e.textContent), /Restore it\?/);
+  await h.shot(page, 'autosave-offer');
+  await page.click('#offer-restore');
+  await page.waitForFunction(() => window.supervox.session.layers[0].data.some((x) => x));
+  await h.idle(page);
+  assert.deepEqual(await layerSums(page), saved.sums);
+  assert.deepEqual(await page.evaluate(() => window.supervox.session.labels.map((l) => [l.value, l.name])), saved.labels);
+  await h.shot(page, 'autosave-restored');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('storage unavailable: a visible warning, and drawing goes on', async () => {
+  const { context, page } = await open(() => {
+    // the profile's IndexedDB refuses to open, as in a private window with storage blocked
+    Object.defineProperty(window, 'indexedDB', { value: { open: () => { throw new DOMException('The quota has been exceeded.', 'QuotaExceededError'); } } });
+  });
+  await page.evaluate(() => {
+    window.supervox.setBrushSize(10);
+    window.supervox.setTool('brush');
+  });
+  await brush(page, 40, 60, 80);
+  await h.idle(page);
+  await page.waitForSelector('#storage-warning:not([hidden])', { timeout: 5000 });
+  assert.match(await page.$eval('#storage-warning', (e) => e.textContent), /storage is full.*not being saved/);
+  assert.ok((await layerSums(page))[0][1] > 100, 'the stroke painted');
+  await h.shot(page, 'autosave-warning');
+  await context.close();
+});
