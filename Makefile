@@ -124,6 +124,7 @@ test-interop: native $(B)/supervox-san
 	SHARED=$(SHARED) /usr/bin/python3 tests/interop/test_nifti_interop.py
 	SHARED=$(SHARED) /usr/bin/python3 tests/interop/test_mesh_interop.py
 	SHARED=$(SHARED) /usr/bin/python3 tests/interop/test_dicom_png_interop.py
+	SHARED=$(SHARED) /usr/bin/python3 tests/interop/test_reorient_interop.py
 
 test-node: wasm native
 	SHARED=$(SHARED) node --test tests/node/

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # run-all.sh — every test suite, in order: C unit tests (ASan+UBSan), NIfTI
 # interop against nibabel/nifti_tool, mesh interop against skimage/admesh,
-# DICOM and PNG-stack interop against pydicom/nibabel, the wasm core in Node, the app in
+# DICOM and PNG-stack interop against pydicom/nibabel, reorienting label maps
+# onto an image's grid against nibabel, the wasm core in Node, the app in
 # Chromium. Each suite's own output is shown; the last line totals them all
 # as "N passed, N failed" and the exit status is non-zero if anything failed
 # or a suite ran no test.
@@ -38,6 +39,7 @@ run c-unit build/test_core
 run interop /usr/bin/python3 tests/interop/test_nifti_interop.py
 run interop-mesh /usr/bin/python3 tests/interop/test_mesh_interop.py
 run interop-dicom-png /usr/bin/python3 tests/interop/test_dicom_png_interop.py
+run interop-reorient /usr/bin/python3 tests/interop/test_reorient_interop.py
 run node-wasm node --test --test-reporter=tap tests/node/
 run browser node --test --test-reporter=tap --test-concurrency=1 tests/browser/
 

@@ -242,7 +242,9 @@ sv_volume *svw_layer_create(const sv_volume *image)
     return v;
 }
 
-/* A label map from a segmentation file, checked against the image's grid. */
+/* A label map from a segmentation file, moved onto the image's grid when the
+ * two differ only in axis order and direction (sv_volume_labels_for); any
+ * other grid is refused with a message saying how they differ. */
 sv_volume *svw_layer_import(const sv_volume *image, const uint8_t *buf, size_t len)
 {
     sv_volume *seg = NULL, *lab = NULL;

@@ -1,7 +1,8 @@
 /* supervox — the command-line tool over the core. The only code that prints.
  *
  *   supervox info INPUT [--stats]       geometry and type as JSON on stdout
- *   supervox convert INPUT OUT.nii[.gz] re-encode a volume as NIfTI-1
+ *   supervox convert INPUT OUT.nii[.gz] re-encode a volume as NIfTI-1 (--like IMAGE:
+ *                                       reoriented onto IMAGE's voxel grid)
  *   supervox mesh LABELS -o OUT.stl|.obj surfaces of labels; a JSON summary on stdout
  *
  * INPUT is a NIfTI file, a DICOM file, or a folder of DICOM files or of PNG
@@ -40,9 +41,12 @@ static const char *usage_text =
     "                                      print dims, spacing, type, scaling and the\n"
     "                                      voxel-to-world matrix as JSON (a DICOM input\n"
     "                                      adds its series list and metadata)\n"
-    "  supervox convert INPUT OUT.nii[.gz] [--labels] [INPUT OPTIONS]\n"
+    "  supervox convert INPUT OUT.nii[.gz] [--labels] [--like IMAGE] [INPUT OPTIONS]\n"
     "                                      re-encode INPUT as NIfTI-1 (.gz: compressed);\n"
-    "                                      --labels: as a uint8 label map (values 0..255)\n"
+    "                                      --labels: as a uint8 label map (values 0..255);\n"
+    "                                      --like: on IMAGE's grid (any INPUT kind), which\n"
+    "                                      must match INPUT's up to axis order and\n"
+    "                                      direction; voxels are moved, never resampled\n"
     "  INPUT: a NIfTI file, a DICOM file, or a folder of DICOM files or of PNG\n"
     "  slices (8/16-bit grey, stacked in natural name order). INPUT OPTIONS:\n"
     "    --series N|UID                    the DICOM series to read when a folder\n"
@@ -602,12 +606,12 @@ static int gzip_level_for(const char *path, int *level)
 
 static int cmd_convert(int argc, char **argv)
 {
-    sv_volume *v;
+    sv_volume *v, *like = NULL;
     unsigned char *out;
     size_t outlen;
     sv_status st;
     int rc, level, i, as_labels = 0;
-    const char *in = NULL, *outpath = NULL;
+    const char *in = NULL, *outpath = NULL, *like_path = NULL;
     input_opts o;
     loaded l;
     memset(&o, 0, sizeof o);
@@ -615,7 +619,10 @@ static int cmd_convert(int argc, char **argv)
     for (i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--labels") == 0)
             as_labels = 1;
-        else if ((rc = input_option(argc, argv, &i, &o)) != 0) {
+        else if (strcmp(argv[i], "--like") == 0) {
+            if (i + 1 >= argc) return usage("--like needs an image");
+            like_path = argv[++i];
+        } else if ((rc = input_option(argc, argv, &i, &o)) != 0) {
             if (rc < 0) return -rc;
         } else if (argv[i][0] == '-' && argv[i][1])
             return usage("convert: unknown option");
@@ -628,17 +635,28 @@ static int cmd_convert(int argc, char **argv)
     }
     if (!in || !outpath) return usage("convert takes an input and an output");
     if ((rc = gzip_level_for(outpath, &level))) return rc;
+    /* the image first: its options are the defaults (a folder with one series) */
+    if (like_path && (rc = load_volume(like_path, &like))) return rc;
     rc = load_input(in, &o, 0, &l);
-    if (rc) return rc;
+    if (rc) {
+        sv_volume_free(like);
+        return rc;
+    }
     v = l.vol;
     l.vol = NULL;
     loaded_free(&l);
-    if (as_labels) {
-        sv_volume *lab;
-        st = sv_volume_to_labels(v, &lab);
+    if (as_labels || like) {
+        sv_volume *res;
+        if (like && as_labels)
+            st = sv_volume_labels_for(like, v, &res);
+        else if (like)
+            st = sv_volume_reorient_onto(like, v, &res);
+        else
+            st = sv_volume_to_labels(v, &res);
         sv_volume_free(v);
+        sv_volume_free(like);
         if (st != SV_OK) return fail_file(in, sv_last_error());
-        v = lab;
+        v = res;
     }
     st = sv_nifti_write(v, level, &out, &outlen);
     sv_volume_free(v);

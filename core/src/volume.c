@@ -1,7 +1,9 @@
-/* volume.c — the canonical volume: creation, typed access, statistics, JSON description.
+/* volume.c — the canonical volume: creation, typed access, statistics,
+ * reorienting onto another grid (axis order and direction), JSON description.
  *
  * PERFORMANCE: sv_volume_stats_compute is one pass over the data, O(nvox),
- * switching on the type once per call (not per voxel).
+ * switching on the type once per call (not per voxel); so are
+ * sv_volume_reorient_onto and sv_volume_labels_for (see their section).
  */
 #include <math.h>
 #include <stdarg.h>
@@ -134,23 +136,6 @@ sv_status sv_volume_to_labels(const sv_volume *src, sv_volume **out)
     }
     lab->meta.intent_code = SV_INTENT_LABEL;
     *out = lab;
-    return SV_OK;
-}
-
-sv_status sv_volume_labels_for(const sv_volume *image, const sv_volume *seg, sv_volume **out)
-{
-    sv_status st;
-    *out = NULL;
-    if (image->dim[0] != seg->dim[0] || image->dim[1] != seg->dim[1] || image->dim[2] != seg->dim[2])
-        return sv_fail(SV_EINVAL, "the label map is %ldx%ldx%ld voxels but the image is %ldx%ldx%ld; they must share a grid",
-                       (long)seg->dim[0], (long)seg->dim[1], (long)seg->dim[2], (long)image->dim[0],
-                       (long)image->dim[1], (long)image->dim[2]);
-    if (!sv_volume_same_grid(image, seg, 1e-3))
-        return sv_fail(SV_EINVAL, "the label map has the image's size but a different position or orientation in space");
-    st = sv_volume_to_labels(seg, out);
-    if (st != SV_OK) return st;
-    /* take the image's exact geometry, so exports line up with it bit for bit */
-    copy_geometry(*out, image);
     return SV_OK;
 }
 
@@ -442,6 +427,331 @@ int sv_volume_same_grid(const sv_volume *a, const sv_volume *b, double tol_mm)
         for (c = 0; c < 4; c++)
             if (!(fabs(a->affine[r][c] - b->affine[r][c]) <= tol_mm)) return 0;
     return 1;
+}
+
+/* --- grids that differ in axis order and direction ------------------------
+ *
+ * ALGORITHM: pair each image axis with the source axis whose direction is
+ * closest (the best of the 6 pairings by summed |cosine| of the unit column
+ * vectors), flip where they point apart, and check the pairing by comparing
+ * world positions at the source's 8 corner voxels. Copying is then a walk over
+ * the source in its memory order with one precomputed image stride per source
+ * axis: no interpolation, no per-voxel multiply.
+ * PERFORMANCE: matching is O(1); reorienting O(nvox) with one pass. A
+ * 512x512x400 uint8 label map onto a CT grid, native -O2 on a shared 2-core
+ * machine: 0.06-0.2 s when the i axis is kept (rows move whole, flips and j/k
+ * swaps included); about 1.2 s with i and k swapped (one scattered byte per
+ * voxel, in 16^3 tiles; untiled it took 4 s); float32 input about 1 s (a value
+ * check per voxel). The same-grid-only import before took 1.4-1.5 s.
+ * MEMORY: the output volume only. */
+
+static double col_norm(const double m[4][4], int c)
+{
+    return sqrt(m[0][c] * m[0][c] + m[1][c] * m[1][c] + m[2][c] * m[2][c]);
+}
+
+/* World position of voxel x under the affine m. */
+static void to_world(const double m[4][4], const double x[3], double w[3])
+{
+    int r;
+    for (r = 0; r < 3; r++) w[r] = m[r][0] * x[0] + m[r][1] * x[1] + m[r][2] * x[2] + m[r][3];
+}
+
+/* Format a triple "a x b x c" (or "axbxc" for dims) with the fewest digits
+ * (3..10) that make it differ from `other` where they differ numerically. */
+static void fmt_triple(char *buf, size_t cap, const double v[3], const double other[3], const char *sep)
+{
+    int prec, a, differ = 0;
+    char mine[96], theirs[96];
+    for (a = 0; a < 3; a++) differ |= v[a] != other[a];
+    for (prec = 3; prec <= 10; prec++) {
+        snprintf(mine, sizeof mine, "%.*g%s%.*g%s%.*g", prec, v[0], sep, prec, v[1], sep, prec, v[2]);
+        snprintf(theirs, sizeof theirs, "%.*g%s%.*g%s%.*g", prec, other[0], sep, prec, other[1], sep, prec, other[2]);
+        if (!differ || strcmp(mine, theirs) != 0) break;
+    }
+    snprintf(buf, cap, "%s", mine);
+}
+
+/* Append to a message being built (parts joined by "; "). */
+static void msg_add(char *msg, size_t cap, const char *fmt, ...) SV_PRINTF(3, 4);
+static void msg_add(char *msg, size_t cap, const char *fmt, ...)
+{
+    size_t used = strlen(msg);
+    va_list ap;
+    if (used && used + 2 < cap) {
+        memcpy(msg + used, "; ", 3);
+        used += 2;
+    }
+    if (used >= cap) return;
+    va_start(ap, fmt);
+    vsnprintf(msg + used, cap - used, fmt, ap);
+    va_end(ap);
+}
+
+/* Why src's grid, with the best pairing `m`, is not image's: sizes, voxel
+ * sizes, turned axes, or (when all those agree) a shift. Sets the error. */
+static sv_status grid_mismatch(const sv_volume *image, const sv_volume *src, const char *noun, const sv_grid_map *m,
+                               const double cosines[3], double tol_mm)
+{
+    char msg[480] = "", a[96], b[96], c[96];
+    double sd[3], id[3], pd[3], ss[3], is[3], ps[3], worst = 0.0;
+    int r, identity = m->perm[0] == 0 && m->perm[1] == 1 && m->perm[2] == 2, dims_differ = 0, size_differs = 0;
+    for (r = 0; r < 3; r++) {
+        int s = m->perm[r];
+        sd[r] = src->dim[r];
+        id[r] = image->dim[r];
+        pd[r] = src->dim[s];
+        ss[r] = col_norm(src->affine, r);
+        is[r] = col_norm(image->affine, r);
+        ps[r] = col_norm(src->affine, s);
+        dims_differ |= src->dim[s] != image->dim[r];
+        /* a voxel-size difference matters where it moves the far voxel by more than tol */
+        size_differs |= !(fabs(ps[r] - is[r]) * (image->dim[r] > 1 ? image->dim[r] - 1 : 1) <= tol_mm);
+    }
+    if (dims_differ) {
+        fmt_triple(a, sizeof a, sd, id, "x");
+        fmt_triple(b, sizeof b, id, pd, "x");
+        fmt_triple(c, sizeof c, pd, id, "x");
+        if (identity)
+            msg_add(msg, sizeof msg, "%s voxels vs %s", a, b);
+        else
+            msg_add(msg, sizeof msg, "%s voxels (%s in the image's axis order) vs %s", a, c, b);
+    }
+    if (size_differs) {
+        fmt_triple(a, sizeof a, ss, is, " x ");
+        fmt_triple(b, sizeof b, is, ps, " x ");
+        fmt_triple(c, sizeof c, ps, is, " x ");
+        if (identity || strcmp(a, c) == 0)
+            msg_add(msg, sizeof msg, "voxel size %s mm vs %s mm", a, b);
+        else
+            msg_add(msg, sizeof msg, "voxel size %s mm (%s in the image's axis order) vs %s mm", a, c, b);
+    }
+    for (r = 0; r < 3; r++) {
+        /* how far a turn of this axis moves its far voxel */
+        int s = m->perm[r];
+        double cs = fmin(1.0, fabs(cosines[r])), sn = sqrt(1.0 - cs * cs);
+        double reach = sn * ps[r] * (src->dim[s] > 1 ? src->dim[s] - 1 : 1);
+        if (!(reach <= tol_mm) && !(worst >= acos(cs))) worst = acos(cs);
+    }
+    if (worst > 0.0)
+        msg_add(msg, sizeof msg, "its axes are turned by up to %.3g degrees from the image's", worst * 180.0 / 3.14159265358979323846);
+    if (!msg[0]) {
+        /* the same size, spacing and directions: the grid is moved */
+        double x0[3] = {0, 0, 0}, y0[3], wa[3], wb[3], d[3], vox[3];
+        for (r = 0; r < 3; r++) y0[r] = m->offset[r];
+        to_world(src->affine, x0, wb);
+        to_world(image->affine, y0, wa);
+        for (r = 0; r < 3; r++) d[r] = wb[r] - wa[r];
+        for (r = 0; r < 3; r++) /* along the image's axes, in its voxels */
+            vox[r] = is[r] > 0 ? (d[0] * image->affine[0][r] + d[1] * image->affine[1][r] + d[2] * image->affine[2][r]) / (is[r] * is[r]) : 0;
+        for (r = 0; r < 3; r++) { /* to 1e-4 (a tenth of the usual tolerance), no "-0" or 1e-15 noise */
+            d[r] = round(d[r] * 1e4) / 1e4 + 0.0;
+            vox[r] = round(vox[r] * 1e4) / 1e4 + 0.0;
+        }
+        if (!(sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]) <= tol_mm))
+            msg_add(msg, sizeof msg, "it is shifted by (%.4g, %.4g, %.4g) mm, (%.4g, %.4g, %.4g) of the image's voxels", d[0], d[1],
+                    d[2], vox[0], vox[1], vox[2]);
+        else
+            msg_add(msg, sizeof msg, "voxel centres are up to %.3g mm apart (more than %g mm)", m->error_mm, tol_mm);
+    }
+    return sv_fail(SV_EINVAL, "the %s's grid does not match the image's: %s", noun, msg);
+}
+
+static sv_status match_grid(const sv_volume *image, const sv_volume *src, double tol_mm, const char *noun, sv_grid_map *out)
+{
+    static const int perms[6][3] = {{0, 1, 2}, {0, 2, 1}, {1, 0, 2}, {1, 2, 0}, {2, 0, 1}, {2, 1, 0}};
+    double cosv[3][3], na[3], nb[3], best = -1.0, bestcos[3] = {0, 0, 0};
+    sv_grid_map m;
+    int r, c, p, corner;
+    memset(&m, 0, sizeof m);
+    if (!(tol_mm >= 0)) return sv_fail(SV_EINVAL, "the grid tolerance %g mm must be 0 or more", tol_mm);
+    for (c = 0; c < 3; c++) {
+        na[c] = col_norm(image->affine, c);
+        nb[c] = col_norm(src->affine, c);
+        if (!(na[c] > 0 && isfinite(na[c])))
+            return sv_fail(SV_EINVAL, "the image's voxel-to-world matrix has a zero or non-finite column %d", c + 1);
+        if (!(nb[c] > 0 && isfinite(nb[c])))
+            return sv_fail(SV_EINVAL, "the %s's voxel-to-world matrix has a zero or non-finite column %d", noun, c + 1);
+    }
+    /* cosv[r][c]: cosine between image axis r and source axis c */
+    for (r = 0; r < 3; r++)
+        for (c = 0; c < 3; c++)
+            cosv[r][c] = (image->affine[0][r] * src->affine[0][c] + image->affine[1][r] * src->affine[1][c] +
+                          image->affine[2][r] * src->affine[2][c]) / (na[r] * nb[c]);
+    for (p = 0; p < 6; p++) {
+        double score = fabs(cosv[0][perms[p][0]]) + fabs(cosv[1][perms[p][1]]) + fabs(cosv[2][perms[p][2]]);
+        if (score > best) {
+            best = score;
+            for (r = 0; r < 3; r++) {
+                m.perm[r] = perms[p][r];
+                bestcos[r] = cosv[r][perms[p][r]];
+            }
+        }
+    }
+    if (!(best >= 0)) return sv_fail(SV_EINVAL, "the %s's or the image's voxel-to-world matrix is not finite", noun);
+    for (r = 0; r < 3; r++) {
+        m.sign[r] = bestcos[r] < 0 ? -1 : 1;
+        m.offset[r] = m.sign[r] < 0 ? src->dim[m.perm[r]] - 1 : 0;
+    }
+    /* the distance between matched centres is affine in the index: its
+     * largest value over the grid is at one of the corners */
+    m.error_mm = 0.0;
+    for (corner = 0; corner < 8; corner++) {
+        double x[3], y[3], wa[3], wb[3], e;
+        for (c = 0; c < 3; c++) x[c] = (corner >> c & 1) ? (double)(src->dim[c] - 1) : 0.0;
+        for (r = 0; r < 3; r++) y[r] = (double)m.offset[r] + (double)m.sign[r] * x[m.perm[r]];
+        to_world(src->affine, x, wb);
+        to_world(image->affine, y, wa);
+        e = sqrt((wb[0] - wa[0]) * (wb[0] - wa[0]) + (wb[1] - wa[1]) * (wb[1] - wa[1]) + (wb[2] - wa[2]) * (wb[2] - wa[2]));
+        if (!(e <= m.error_mm)) m.error_mm = e; /* NaN sticks */
+    }
+    for (r = 0; r < 3; r++)
+        if (src->dim[m.perm[r]] != image->dim[r]) return grid_mismatch(image, src, noun, &m, bestcos, tol_mm);
+    if (!(m.error_mm <= tol_mm)) return grid_mismatch(image, src, noun, &m, bestcos, tol_mm);
+    *out = m;
+    return SV_OK;
+}
+
+sv_status sv_volume_match_grid(const sv_volume *image, const sv_volume *src, double tol_mm, sv_grid_map *map)
+{
+    return match_grid(image, src, tol_mm, "volume", map);
+}
+
+/* Image strides for a walk over the source in its memory order: moving one
+ * voxel along source axis c moves step[c] in the image (modulo 2^N: size_t
+ * wraps, so a negative step is its two's complement; indices stay in range). */
+static void map_steps(const sv_volume *image, const sv_grid_map *m, size_t step[3], size_t *base)
+{
+    size_t stride[3];
+    int r;
+    stride[0] = 1;
+    stride[1] = (size_t)image->dim[0];
+    stride[2] = stride[1] * (size_t)image->dim[1];
+    *base = 0;
+    for (r = 0; r < 3; r++) {
+        step[m->perm[r]] = m->sign[r] < 0 ? (size_t)0 - stride[r] : stride[r];
+        *base += (size_t)m->offset[r] * stride[r];
+    }
+}
+
+/* Every source voxel once, in tiles of WALK_TILE^3 (so that when a source
+ * row runs along a far image axis, the tile's reads and writes both stay in
+ * cache: without tiles, i <-> k on 512x512x400 took 4 s, a miss per write):
+ * BODY sees s (source index) and d (image index). size_t products wrap like
+ * the steps, so d is exact modulo 2^N. */
+#define WALK_TILE 16
+#define WALK(BODY)                                                                               \
+    do {                                                                                         \
+        size_t ib_, jb_, kb_, i_, j_, k_;                                                        \
+        for (kb_ = 0; kb_ < nz; kb_ += WALK_TILE)                                                \
+            for (jb_ = 0; jb_ < ny; jb_ += WALK_TILE)                                            \
+                for (ib_ = 0; ib_ < nx; ib_ += WALK_TILE) {                                      \
+                    size_t ie_ = nx - ib_ < WALK_TILE ? nx : ib_ + WALK_TILE;                    \
+                    size_t je_ = ny - jb_ < WALK_TILE ? ny : jb_ + WALK_TILE;                    \
+                    size_t ke_ = nz - kb_ < WALK_TILE ? nz : kb_ + WALK_TILE;                    \
+                    for (k_ = kb_; k_ < ke_; k_++)                                               \
+                        for (j_ = jb_; j_ < je_; j_++) {                                         \
+                            size_t s = ib_ + nx * (j_ + ny * k_);                                \
+                            size_t d = base + ib_ * step[0] + j_ * step[1] + k_ * step[2];       \
+                            for (i_ = ib_; i_ < ie_; i_++, s++, d += step[0]) {                  \
+                                BODY;                                                            \
+                            }                                                                    \
+                        }                                                                        \
+                }                                                                                \
+    } while (0)
+
+#define COPY_BYTES(N) WALK(memcpy(dst + d * (N), srcb + s * (N), (N)))
+
+sv_status sv_volume_reorient_onto(const sv_volume *image, const sv_volume *src, sv_volume **out)
+{
+    sv_grid_map m;
+    sv_volume *v;
+    size_t step[3], base, nx = (size_t)src->dim[0], ny = (size_t)src->dim[1], nz = (size_t)src->dim[2];
+    unsigned char *dst;
+    const unsigned char *srcb = (const unsigned char *)src->data;
+    sv_status st;
+    *out = NULL;
+    if ((st = match_grid(image, src, 1e-3, "volume", &m)) != SV_OK) return st;
+    if ((st = sv_volume_create_like(image, src->dtype, &v)) != SV_OK) return st;
+    dst = (unsigned char *)v->data;
+    map_steps(image, &m, step, &base);
+    switch (sv_dtype_size(src->dtype)) {
+    case 1: COPY_BYTES(1); break;
+    case 2: COPY_BYTES(2); break;
+    case 4: COPY_BYTES(4); break;
+    default: COPY_BYTES(8); break;
+    }
+    v->scl_slope = src->scl_slope;
+    v->scl_inter = src->scl_inter;
+    v->meta.intent_code = src->meta.intent_code;
+    memcpy(v->meta.intent_p, src->meta.intent_p, sizeof v->meta.intent_p);
+    memcpy(v->meta.intent_name, src->meta.intent_name, sizeof v->meta.intent_name);
+    memcpy(v->meta.descrip, src->meta.descrip, sizeof v->meta.descrip);
+    v->meta.cal_min = src->meta.cal_min;
+    v->meta.cal_max = src->meta.cal_max;
+    *out = v;
+    return SV_OK;
+}
+
+/* Labels: the scaled value must be a whole number 0..255; else stop at s. */
+#define LABEL_WALK(T)                                                                            \
+    do {                                                                                         \
+        const T *p_ = (const T *)seg->data;                                                      \
+        WALK({                                                                                   \
+            double x = (double)p_[s] * slope + inter;                                            \
+            if (!(x >= 0.0 && x <= 255.0) || x != (double)(uint8_t)x) {                          \
+                bad = s;                                                                         \
+                badx = x;                                                                        \
+                goto refused;                                                                    \
+            }                                                                                    \
+            lab[d] = (uint8_t)x;                                                                 \
+        });                                                                                      \
+    } while (0)
+
+sv_status sv_volume_labels_for(const sv_volume *image, const sv_volume *seg, sv_volume **out)
+{
+    sv_grid_map m;
+    sv_volume *v;
+    size_t step[3], base, bad = 0, nx = (size_t)seg->dim[0], ny = (size_t)seg->dim[1], nz = (size_t)seg->dim[2];
+    double slope = seg->scl_slope, inter = seg->scl_inter, badx = 0;
+    uint8_t *lab;
+    sv_status st;
+    *out = NULL;
+    if ((st = match_grid(image, seg, 1e-3, "label map", &m)) != SV_OK) return st;
+    if ((st = sv_volume_create_like(image, SV_DT_UINT8, &v)) != SV_OK) return st;
+    lab = (uint8_t *)v->data;
+    map_steps(image, &m, step, &base);
+    if (seg->dtype == SV_DT_UINT8 && slope == 1.0 && inter == 0.0) {
+        /* every stored byte is a label: move it; whole rows when i stays i */
+        const uint8_t *p = (const uint8_t *)seg->data;
+        if (step[0] == 1) {
+            size_t j, k, s = 0, dk = base;
+            for (k = 0; k < nz; k++, dk += step[2]) {
+                size_t dj = dk;
+                for (j = 0; j < ny; j++, dj += step[1], s += nx) memcpy(lab + dj, p + s, nx);
+            }
+        } else {
+            WALK(lab[d] = p[s]);
+        }
+    } else {
+        switch (seg->dtype) {
+        case SV_DT_UINT8: LABEL_WALK(uint8_t); break;
+        case SV_DT_INT8: LABEL_WALK(int8_t); break;
+        case SV_DT_INT16: LABEL_WALK(int16_t); break;
+        case SV_DT_UINT16: LABEL_WALK(uint16_t); break;
+        case SV_DT_INT32: LABEL_WALK(int32_t); break;
+        case SV_DT_UINT32: LABEL_WALK(uint32_t); break;
+        case SV_DT_FLOAT32: LABEL_WALK(float); break;
+        case SV_DT_FLOAT64: LABEL_WALK(double); break;
+        }
+    }
+    v->meta.intent_code = SV_INTENT_LABEL;
+    *out = v;
+    return SV_OK;
+refused:
+    sv_volume_free(v);
+    return sv_fail(SV_ERANGE, "voxel (%zu, %zu, %zu) holds %g; a label map needs whole numbers 0..255", bad % nx,
+                   (bad / nx) % ny, bad / (nx * ny), badx);
 }
 
 /* --- JSON --------------------------------------------------------------- */

@@ -280,7 +280,7 @@ test('a label map on another grid is refused and changes nothing', async () => {
   const before = await state();
   await page.setInputFiles('#import-labels', path.join(DATA, 'mr/example_seg_mr.nii.gz'));
   await page.waitForSelector('#error:not([hidden])');
-  assert.match(await page.textContent('#error-text'), /example_seg_mr\.nii\.gz could not be imported: the label map is 117x91x20 voxels but the image is 133x139x182/);
+  assert.match(await page.textContent('#error-text'), /example_seg_mr\.nii\.gz could not be imported: the label map's grid does not match the image's: 117x91x20 voxels .* vs 133x139x182; voxel size 3 x 3 x 3 mm vs 1 x 1 x 1 mm/);
   assert.equal((await state()).layers, before.layers);
   await page.click('#error-close');
 });

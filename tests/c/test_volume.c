@@ -1,4 +1,5 @@
 /* test_volume.c — creation, indexing order, labels, stats, JSON, affine setter. */
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,14 +206,289 @@ static void labels_for_checks_the_grid(void)
     }
     sv_volume_free(lab);
     CHECK_EQ_INT(sv_volume_labels_for(img, other, &lab), SV_EINVAL);
-    CHECK(strstr(sv_last_error(), "7x5x4") != NULL && strstr(sv_last_error(), "7x5x3") != NULL);
+    CHECK(strstr(sv_last_error(), "7x5x4 voxels vs 7x5x3") != NULL);
     sv_volume_set_affine(seg, moved, 1);
     CHECK_EQ_INT(sv_volume_labels_for(img, seg, &lab), SV_EINVAL);
-    CHECK(strstr(sv_last_error(), "position") != NULL);
+    CHECK(strstr(sv_last_error(), "shifted by (0.5, 0, 0) mm") != NULL);
     CHECK(lab == NULL);
     sv_volume_free(img);
     sv_volume_free(seg);
     sv_volume_free(other);
+}
+
+/* --- reorienting: signed permutations of the voxel axes ------------------- */
+
+/* An image for the reorient tests: dims `dim` (each axis a different
+ * length), voxel size 0.8 x 1.1 x 2.5 mm, turned 30 degrees about z and 20
+ * about x (oblique, so no axis lines up with the world's), origin off zero.
+ * Voxel idx holds (idx + 1) mod 256 scrambled: on 5x4x3 every voxel differs. */
+static sv_volume *reorient_image_dims(const int32_t dim[3])
+{
+    const double d2r = 3.14159265358979323846 / 180.0, sp[3] = {0.8, 1.1, 2.5}, org[3] = {-12.25, 30.5, 7.75};
+    double rz[3][3], rx[3][3], rot[3][3], a[16];
+    sv_volume *v;
+    int r, c, k;
+    size_t i;
+    memset(rz, 0, sizeof rz);
+    memset(rx, 0, sizeof rx);
+    rz[0][0] = cos(30 * d2r), rz[0][1] = -sin(30 * d2r), rz[1][0] = sin(30 * d2r), rz[1][1] = cos(30 * d2r), rz[2][2] = 1;
+    rx[0][0] = 1, rx[1][1] = cos(20 * d2r), rx[1][2] = -sin(20 * d2r), rx[2][1] = sin(20 * d2r), rx[2][2] = cos(20 * d2r);
+    for (r = 0; r < 3; r++)
+        for (c = 0; c < 3; c++)
+            for (rot[r][c] = 0, k = 0; k < 3; k++) rot[r][c] += rz[r][k] * rx[k][c];
+    memset(a, 0, sizeof a);
+    for (r = 0; r < 3; r++) {
+        for (c = 0; c < 3; c++) a[r * 4 + c] = rot[r][c] * sp[c];
+        a[r * 4 + 3] = org[r];
+    }
+    a[15] = 1;
+    if (sv_volume_create(dim, SV_DT_UINT8, &v) != SV_OK) return NULL;
+    sv_volume_set_affine(v, a, 1);
+    for (i = 0; i < v->nvox; i++) ((uint8_t *)v->data)[i] = (uint8_t)((i + 1) % 256 ^ (i / 256 * 37));
+    return v;
+}
+
+static sv_volume *reorient_image(void)
+{
+    static const int32_t dim[3] = {5, 4, 3};
+    return reorient_image_dims(dim);
+}
+
+/* The image's voxels re-stored with image axis r along source axis perm[r],
+ * flipped where flip[r]: dims permuted, affine B = A * M with M the index map
+ * (source index -> image index), each voxel holding the image's value at the
+ * same world position. The test's own construction, independent of the core. */
+static sv_volume *reorient_source(const sv_volume *img, const int perm[3], const int flip[3], sv_dtype dt)
+{
+    int32_t dim[3];
+    double M[4][4], B[16];
+    sv_volume *v;
+    int r, c, k;
+    size_t i;
+    for (r = 0; r < 3; r++) dim[perm[r]] = img->dim[r];
+    memset(M, 0, sizeof M);
+    for (r = 0; r < 3; r++) {
+        M[r][perm[r]] = flip[r] ? -1 : 1;
+        M[r][3] = flip[r] ? img->dim[r] - 1 : 0;
+    }
+    M[3][3] = 1;
+    for (r = 0; r < 4; r++)
+        for (c = 0; c < 4; c++)
+            for (B[r * 4 + c] = 0, k = 0; k < 4; k++) B[r * 4 + c] += img->affine[r][k] * M[k][c];
+    if (sv_volume_create(dim, dt, &v) != SV_OK) return NULL;
+    sv_volume_set_affine(v, B, 1);
+    for (i = 0; i < v->nvox; i++) {
+        size_t x[3], y[3];
+        x[0] = i % (size_t)dim[0];
+        x[1] = i / (size_t)dim[0] % (size_t)dim[1];
+        x[2] = i / ((size_t)dim[0] * (size_t)dim[1]);
+        for (r = 0; r < 3; r++) y[r] = flip[r] ? (size_t)img->dim[r] - 1 - x[perm[r]] : x[perm[r]];
+        {
+            uint8_t val = ((const uint8_t *)img->data)[y[0] + (size_t)img->dim[0] * (y[1] + (size_t)img->dim[1] * y[2])];
+            if (dt == SV_DT_FLOAT32)
+                ((float *)v->data)[i] = val;
+            else
+                ((uint8_t *)v->data)[i] = val;
+        }
+    }
+    return v;
+}
+
+static void reorient_all_48_signed_permutations_round_trip(void)
+{
+    static const int perms[6][3] = {{0, 1, 2}, {0, 2, 1}, {1, 0, 2}, {1, 2, 0}, {2, 0, 1}, {2, 1, 0}};
+    sv_volume *img = reorient_image();
+    int p, f, tried = 0, exact = 0;
+    if (!img) {
+        CHECK(img != NULL);
+        return;
+    }
+    for (p = 0; p < 6; p++)
+        for (f = 0; f < 8; f++) {
+            int flip[3] = {f & 1, f >> 1 & 1, f >> 2 & 1}, r, ok = 1;
+            sv_volume *src = reorient_source(img, perms[p], flip, p % 2 ? SV_DT_FLOAT32 : SV_DT_UINT8);
+            sv_volume *lab = NULL, *back = NULL, *raw = NULL;
+            sv_grid_map m;
+            tried++;
+            if (!src) continue;
+            CHECK_EQ_INT(sv_volume_match_grid(img, src, 1e-3, &m), SV_OK);
+            for (r = 0; r < 3; r++) {
+                ok &= m.perm[r] == perms[p][r];
+                ok &= m.sign[r] == (flip[r] ? -1 : 1);
+                ok &= m.offset[r] == (flip[r] ? img->dim[r] - 1 : 0);
+            }
+            ok &= m.error_mm < 1e-9;
+            /* labels onto the image: every voxel back where it came from */
+            CHECK_EQ_INT(sv_volume_labels_for(img, src, &lab), SV_OK);
+            ok &= lab && memcmp(lab->data, img->data, img->nvox) == 0 && lab->meta.intent_code == SV_INTENT_LABEL;
+            ok &= lab && memcmp(lab->affine, img->affine, sizeof img->affine) == 0;
+            /* the stored values too, and back again: the source exactly */
+            CHECK_EQ_INT(sv_volume_reorient_onto(img, src, &raw), SV_OK);
+            ok &= raw && raw->dtype == src->dtype && memcmp(raw->dim, img->dim, sizeof img->dim) == 0;
+            if (lab) CHECK_EQ_INT(sv_volume_reorient_onto(src, lab, &back), SV_OK);
+            ok &= back && memcmp(back->dim, src->dim, sizeof src->dim) == 0;
+            if (back && src->dtype == SV_DT_UINT8) ok &= memcmp(back->data, src->data, src->nvox) == 0;
+            if (back && src->dtype == SV_DT_FLOAT32) {
+                size_t i;
+                for (i = 0; i < src->nvox; i++) ok &= ((uint8_t *)back->data)[i] == ((float *)src->data)[i];
+            }
+            if (raw && src->dtype == SV_DT_FLOAT32) {
+                size_t i;
+                for (i = 0; i < img->nvox; i++) ok &= ((float *)raw->data)[i] == ((uint8_t *)img->data)[i];
+            }
+            if (!ok) fprintf(stderr, "    permutation %d%d%d, flips %d%d%d did not round-trip\n", perms[p][0], perms[p][1],
+                             perms[p][2], flip[0], flip[1], flip[2]);
+            exact += ok;
+            sv_volume_free(lab);
+            sv_volume_free(back);
+            sv_volume_free(raw);
+            sv_volume_free(src);
+        }
+    CHECK_EQ_INT(tried, 48);
+    CHECK_EQ_INT(exact, 48);
+    sv_volume_free(img);
+}
+
+/* Bigger than the 16^3 tiles the copy walks in, no axis a multiple of 16: a
+ * few pairings, every voxel back in place, and back again. */
+static void reorient_across_tile_edges(void)
+{
+    static const int32_t dim[3] = {37, 21, 18};
+    static const int perms[3][3] = {{2, 0, 1}, {1, 0, 2}, {0, 2, 1}};
+    static const int flips[3][3] = {{1, 0, 1}, {0, 1, 0}, {1, 1, 1}};
+    sv_volume *img = reorient_image_dims(dim);
+    int t;
+    if (!img) return;
+    for (t = 0; t < 3; t++) {
+        int dt;
+        for (dt = 0; dt < 2; dt++) {
+            sv_volume *src = reorient_source(img, perms[t], flips[t], dt ? SV_DT_FLOAT32 : SV_DT_UINT8), *lab = NULL, *back = NULL;
+            if (!src) continue;
+            CHECK_EQ_INT(sv_volume_labels_for(img, src, &lab), SV_OK);
+            CHECK(lab && memcmp(lab->data, img->data, img->nvox) == 0);
+            if (lab) CHECK_EQ_INT(sv_volume_reorient_onto(src, lab, &back), SV_OK);
+            if (back && !dt) CHECK(memcmp(back->data, src->data, src->nvox) == 0);
+            if (back && dt) {
+                size_t i;
+                int same = 1;
+                for (i = 0; i < src->nvox; i++) same &= ((uint8_t *)back->data)[i] == ((float *)src->data)[i];
+                CHECK(same);
+            }
+            sv_volume_free(back);
+            sv_volume_free(lab);
+            sv_volume_free(src);
+        }
+    }
+    sv_volume_free(img);
+}
+
+/* Refused: the message says how the grids differ, no volume comes back. */
+static void refuse(const sv_volume *img, const sv_volume *src, const char *want1, const char *want2)
+{
+    sv_volume *lab = (sv_volume *)&lab;
+    CHECK_EQ_INT(sv_volume_labels_for(img, src, &lab), SV_EINVAL);
+    CHECK(lab == NULL);
+    if (getenv("SV_TEST_VERBOSE")) fprintf(stderr, "    %s\n", sv_last_error());
+    if (!strstr(sv_last_error(), want1) || (want2 && !strstr(sv_last_error(), want2))) {
+        CHECK(!"the message says how the grids differ");
+        fprintf(stderr, "    got: %s\n", sv_last_error());
+    }
+    {
+        const char *lead = "the label map's grid does not match the image's: ";
+        CHECK(strncmp(sv_last_error(), lead, strlen(lead)) == 0);
+    }
+}
+
+static void reorient_refuses_other_grids(void)
+{
+    static const int perm[3] = {2, 0, 1}, flip[3] = {1, 0, 1};
+    sv_volume *img = reorient_image(), *src;
+    double a[16], rot[16];
+    int r, c, k;
+    if (!img) return;
+    src = reorient_source(img, perm, flip, SV_DT_UINT8);
+    if (!src) {
+        sv_volume_free(img);
+        return;
+    }
+    memcpy(a, src->affine, sizeof a);
+    /* half a voxel along the source's first axis (image axis 1: 1.1 mm) */
+    for (r = 0; r < 3; r++) src->affine[r][3] += 0.5 * src->affine[r][0];
+    refuse(img, src, "shifted by (", "of the image's voxels");
+    /* along the source's first axis, which is the image's second, unflipped */
+    CHECK(strstr(sv_last_error(), "(-0.2584, 0.4476, 0.1881) mm, (0, 0.5, 0) of the image's voxels") != NULL);
+    /* within 1e-3 mm is the same grid */
+    memcpy(src->affine, a, sizeof a);
+    src->affine[0][3] += 0.0009;
+    {
+        sv_volume *lab = NULL;
+        CHECK_EQ_INT(sv_volume_labels_for(img, src, &lab), SV_OK);
+        sv_volume_free(lab);
+    }
+    /* a different voxel size along one axis (2.5 mm -> 3 mm) */
+    memcpy(src->affine, a, sizeof a);
+    for (r = 0; r < 3; r++) src->affine[r][1] *= 3.0 / 2.5;
+    refuse(img, src, "voxel size 1.1 x 3 x 0.8 mm (0.8 x 1.1 x 3 in the image's axis order) vs 0.8 x 1.1 x 2.5 mm", NULL);
+    /* different dims (one more slice) */
+    memcpy(src->affine, a, sizeof a);
+    {
+        int32_t d[3] = {4, 3, 6};
+        sv_volume *big;
+        sv_volume_create(d, SV_DT_UINT8, &big);
+        sv_volume_set_affine(big, a, 1);
+        refuse(img, big, "4x3x6 voxels (6x4x3 in the image's axis order) vs 5x4x3", NULL);
+        sv_volume_free(big);
+    }
+    /* turned 10 degrees about the world's z axis (through the world origin) */
+    {
+        const double t = 10 * 3.14159265358979323846 / 180.0;
+        double R[3][3] = {{cos(t), -sin(t), 0}, {sin(t), cos(t), 0}, {0, 0, 1}};
+        for (r = 0; r < 3; r++)
+            for (c = 0; c < 4; c++)
+                for (rot[r * 4 + c] = 0, k = 0; k < 3; k++) rot[r * 4 + c] += R[r][k] * a[k * 4 + c];
+        rot[12] = rot[13] = rot[14] = 0;
+        rot[15] = 1;
+        sv_volume_set_affine(src, rot, 1);
+        refuse(img, src, "its axes are turned by up to 10 degrees from the image's", NULL);
+    }
+    sv_volume_free(src);
+    sv_volume_free(img);
+}
+
+static void reorient_las_onto_lps_and_bad_values(void)
+{
+    /* the DICOM case: an image stored LPS-like (i, j point left and posterior,
+     * negative RAS columns), a label map stored LAS: rows flipped */
+    double A[16] = {-0.9765625, 0, 0, 249.51, 0, -0.9765625, 0, 437.51, 0, 0, 2, -804.5, 0, 0, 0, 1};
+    double B[16] = {-0.9765625, 0, 0, 249.51, 0, 0.9765625, 0, 437.51 - 6 * 0.9765625, 0, 0, 2, -804.5, 0, 0, 0, 1};
+    int32_t d[3] = {5, 7, 3};
+    sv_volume *img, *seg, *lab = NULL;
+    sv_grid_map m;
+    sv_volume_create(d, SV_DT_INT16, &img);
+    sv_volume_create(d, SV_DT_INT16, &seg);
+    sv_volume_set_affine(img, A, 1);
+    sv_volume_set_affine(seg, B, 1);
+    ((int16_t *)seg->data)[2 + 5 * 1 + 35 * 2] = 33; /* seg voxel (2, 1, 2) */
+    CHECK_EQ_INT(sv_volume_match_grid(img, seg, 1e-3, &m), SV_OK);
+    CHECK_EQ_INT(m.sign[1], -1);
+    CHECK_EQ_INT(m.offset[1], 6);
+    CHECK_EQ_INT(m.perm[0] * 100 + m.perm[1] * 10 + m.perm[2], 12);
+    CHECK_EQ_INT(sv_volume_labels_for(img, seg, &lab), SV_OK);
+    if (lab) CHECK_EQ_INT(((uint8_t *)lab->data)[2 + 5 * 5 + 35 * 2], 33); /* image voxel (2, 6 - 1, 2) */
+    sv_volume_free(lab);
+    ((int16_t *)seg->data)[1 + 5 * 3 + 35 * 1] = 300; /* seg voxel (1, 3, 1) */
+    CHECK_EQ_INT(sv_volume_labels_for(img, seg, &lab), SV_ERANGE);
+    CHECK(strstr(sv_last_error(), "voxel (1, 3, 1) holds 300") != NULL);
+    CHECK(lab == NULL);
+    ((int16_t *)seg->data)[1 + 5 * 3 + 35 * 1] = 0;
+    seg->scl_slope = 0.5; /* 33 * 0.5: not whole */
+    CHECK_EQ_INT(sv_volume_labels_for(img, seg, &lab), SV_ERANGE);
+    CHECK(strstr(sv_last_error(), "(2, 1, 2) holds 16.5") != NULL);
+    seg->affine[0][0] = 0; /* a degenerate matrix is refused, not divided by */
+    CHECK_EQ_INT(sv_volume_labels_for(img, seg, &lab), SV_EINVAL);
+    CHECK(strstr(sv_last_error(), "label map's voxel-to-world matrix") != NULL);
+    sv_volume_free(img);
+    sv_volume_free(seg);
 }
 
 static void summary_of_uint8_and_empty_float(void)
@@ -241,6 +517,10 @@ static void summary_of_uint8_and_empty_float(void)
 void suite_volume(void)
 {
     RUN(labels_for_checks_the_grid);
+    RUN(reorient_all_48_signed_permutations_round_trip);
+    RUN(reorient_across_tile_edges);
+    RUN(reorient_refuses_other_grids);
+    RUN(reorient_las_onto_lps_and_bad_values);
     RUN(summary_of_uint8_and_empty_float);
     RUN(percentiles_exact_for_integers);
     RUN(percentiles_of_floats_within_a_bin);

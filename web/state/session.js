@@ -198,7 +198,8 @@ export class Session {
   }
 
   /**
-   * Import a label map file as a new layer (the grid must match the image's).
+   * Import a label map file as a new layer (its grid must match the image's up
+   * to axis order and direction; the core moves its voxels onto the image's).
    * Labels found in it that the table lacks are added with default names.
    * @param {Uint8Array} bytes @param {string} name
    */

@@ -442,7 +442,10 @@
     }
 
     /**
-     * A label map from a segmentation file on the image's grid (else SV_EINVAL).
+     * A label map from a segmentation file, on the image's grid: the file's grid
+     * must be the image's up to axis order and direction (e.g. stored LAS onto an
+     * LPS-derived image); its voxels are moved there, never resampled. Another
+     * grid is refused with SV_EINVAL saying how they differ.
      * @param {number} image @param {Uint8Array} bytes @returns {number}
      */
     importLayer(image, bytes) {

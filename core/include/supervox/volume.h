@@ -95,10 +95,51 @@ sv_status sv_volume_create_like(const sv_volume *src, sv_dtype dtype, sv_volume 
  * SV_ERANGE names the first offending voxel. *out is caller-owned. */
 sv_status sv_volume_to_labels(const sv_volume *src, sv_volume **out);
 
-/* A label map for `image` from a segmentation read from a file: the grids
- * must match (sv_volume_same_grid, 1e-3 mm) and the values be labels
- * (sv_volume_to_labels). *out is caller-owned. Returns SV_OK, SV_EINVAL
- * (the grids differ; the message gives both), SV_ERANGE, SV_ENOMEM. */
+/* How the voxels of one grid (the source, e.g. a label map) land on another
+ * (the image's) when the two differ only in axis order and direction: the
+ * source voxel with index x[0..2] is the image voxel whose index along image
+ * axis r is  offset[r] + sign[r] * x[perm[r]].  (A label map stored LAS onto an
+ * LPS-derived image: perm = {0, 1, 2}, sign = {1, -1, 1}, offset = {0, ny-1, 0}.) */
+typedef struct sv_grid_map {
+    int perm[3];       /* the source axis (0..2) that runs along image axis r; a permutation */
+    int sign[3];       /* +1, or -1 where that source axis runs against image axis r */
+    int32_t offset[3]; /* image index of source index 0 along image axis r: 0, or dim - 1 when flipped */
+    double error_mm;   /* the largest distance between matched voxel centres (measured at the 8 corners) */
+} sv_grid_map;
+
+/* Find how src's grid maps onto image's: the signed permutation of the voxel
+ * axes (one of 48) for which every voxel centre of src lies within tol_mm of
+ * the image voxel centre it maps to, and whose permuted dims equal the image's.
+ * No interpolation is ever implied: the mapping is exact, voxel for voxel.
+ * ALGORITHM: each image axis is paired with the source axis whose direction is
+ * closest (the best of the 6 pairings by summed |cosine|), flipped where they
+ * point apart; the two voxel-to-world matrices are then compared at the 8
+ * corners of src (the distance is affine in the index, so its maximum over the
+ * grid is at a corner). O(1). Both volumes are borrowed and unchanged; *map is
+ * filled on SV_OK. Returns SV_OK, or SV_EINVAL with a message saying how the
+ * grids differ (sizes, voxel sizes, axes turned by an angle, or a shift in mm
+ * and in image voxels), e.g. "the volume's grid does not match the image's:
+ * voxel size 1 x 1 x 2 mm vs 0.98 x 0.98 x 3 mm". tol_mm must be >= 0. */
+sv_status sv_volume_match_grid(const sv_volume *image, const sv_volume *src, double tol_mm, sv_grid_map *map);
+
+/* src's voxels reoriented onto image's grid (sv_volume_match_grid, 1e-3 mm):
+ * a new volume with image's dims and exact geometry (affine, sform/qform,
+ * spacing) holding src's stored values, type and scaling (and its intent and
+ * description), each moved to the image voxel at the same world position.
+ * Never interpolates. O(nvox), one pass in src's memory order. *out is
+ * caller-owned (sv_volume_free). Returns SV_OK, SV_EINVAL (the grids differ;
+ * the message says how), SV_ERANGE, SV_ENOMEM. */
+sv_status sv_volume_reorient_onto(const sv_volume *image, const sv_volume *src, sv_volume **out);
+
+/* A label map for `image` from a segmentation read from a file: seg's grid
+ * must match the image's up to axis order and direction (as
+ * sv_volume_reorient_onto, 1e-3 mm), and every value be a whole number
+ * 0..255 (as sv_volume_to_labels; the message names the offending voxel by
+ * seg's own indices). The result is a uint8 label map on image's exact grid
+ * with intent_code SV_INTENT_LABEL, each label at the world position it had
+ * in seg. O(nvox), one pass (unscaled uint8: a byte move per voxel, whole
+ * rows when the i axis is kept). *out is caller-owned. Returns SV_OK, SV_EINVAL
+ * (the grids differ; the message says how), SV_ERANGE, SV_ENOMEM. */
 sv_status sv_volume_labels_for(const sv_volume *image, const sv_volume *seg, sv_volume **out);
 
 /* Free a volume and its data. NULL is fine. */
