@@ -20,6 +20,11 @@ import { SliceView } from './views/slice-view.js';
 import { View3D } from './views/view3d.js';
 
 const DEMO_URL = new URL('./demo/norm_crop.nii.gz', import.meta.url);
+const params = new URLSearchParams(location.search);
+/** ?readonly (embedding): look, scroll and export; no edits */
+const readonly = params.has('readonly') && params.get('readonly') !== '0' && params.get('readonly') !== 'false';
+/** ?embed=1: inside another page's frame, answering its messages (embed.js) */
+const embedded = params.get('embed') === '1' && window.parent !== window;
 const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
 const input = (/** @type {string} */ id) => /** @type {HTMLInputElement} */ (document.getElementById(id));
 
@@ -62,6 +67,7 @@ function showProgress(label, fraction) {
 function showError(message) {
   $('error').hidden = !message;
   $('error-text').textContent = message || '';
+  if (message) emitToHost('error', { message });
 }
 $('error-close').addEventListener('click', () => showError(null));
 
@@ -561,6 +567,7 @@ $('add-layer').addEventListener('click', () => session.addLayer().catch((e) => s
 
 /** @param {string} tool */
 function setTool(tool) {
+  if (readonly && tool !== 'crosshair') return;
   settings.tool = tool;
   for (const b of document.querySelectorAll('[data-tool]')) b.classList.toggle('active', /** @type {HTMLElement} */ (b).dataset.tool === tool);
   for (const v of allViews) v.panel.style.cursor = tool === 'crosshair' ? 'crosshair' : 'none';
@@ -755,8 +762,8 @@ session.on('volume', () => {
   $('sv-status').textContent = '';
 });
 
-const undo = () => session.undoRedo(false).catch((e) => showError(e.message));
-const redo = () => session.undoRedo(true).catch((e) => showError(e.message));
+const undo = () => (readonly ? null : session.undoRedo(false).catch((e) => showError(e.message)));
+const redo = () => (readonly ? null : session.undoRedo(true).catch((e) => showError(e.message)));
 $('undo').addEventListener('click', undo);
 $('redo').addEventListener('click', redo);
 
@@ -859,9 +866,85 @@ window.addEventListener('keyup', (e) => {
 setTool('crosshair');
 setBrushSize(settings.sizeMm);
 focusView(views.axial);
-const params = new URLSearchParams(location.search);
 const src = params.get('src');
-const ready = src ? openUrl(new URL(src, location.href), decodeURIComponent(src.split('/').pop() || src)) : openUrl(DEMO_URL, 'norm_crop.nii.gz (demo)');
+const labelsSrc = params.get('labels');
+const ready = (src ? openUrl(new URL(src, location.href), decodeURIComponent(src.split('/').pop() || src)) : openUrl(DEMO_URL, 'norm_crop.nii.gz (demo)')).then(
+  () => (labelsSrc && session.volume ? loadLabelsFrom(new URL(labelsSrc, location.href), decodeURIComponent(labelsSrc.split('/').pop() || labelsSrc)) : undefined),
+);
+if (readonly) document.body.classList.add('readonly');
+if (embedded) document.body.classList.add('embedded');
+
+/**
+ * A label map from a URL or bytes as the layer (replacing the empty first
+ * layer of a fresh image). Errors show in the page and reach the host.
+ * @param {URL | Uint8Array} from @param {string} name
+ */
+async function loadLabelsFrom(from, name) {
+  try {
+    const bytes = from instanceof Uint8Array ? from : await fetchBytes(from);
+    const fresh = session.layers.length === 1 && !session.layers[0].data.some((x) => x) && session.history.undo === 0;
+    await session.importLayer(bytes, name);
+    if (fresh) await session.deleteLayer(0);
+  } catch (e) {
+    showError(`${name} could not be loaded as labels: ${/** @type {Error} */ (e).message}`);
+    throw e;
+  }
+}
+
+// --- embedding: the host page (embed.js) drives the app by messages ---------------------
+
+/** Tell the host page something happened. @param {string} type @param {any} [detail] */
+function emitToHost(type, detail) {
+  if (embedded) window.parent.postMessage({ supervoxEvent: type, detail }, '*');
+}
+if (embedded) {
+  let changeTimer = /** @type {ReturnType<typeof setTimeout> | null} */ (null);
+  session.on('edit', () => {
+    // one 'change' per burst of edits (a brush stroke is many)
+    if (!changeTimer) changeTimer = setTimeout(() => ((changeTimer = null), emitToHost('change', { history: session.history })), 100);
+  });
+  session.on('volume', () => emitToHost('load', { name: session.volume?.name, dims: session.volume?.info.dims }));
+  /** @type {Record<string, (args: any) => Promise<any>>} */
+  const ops = {
+    async loadVolume({ bytes, url, name }) {
+      await ready.catch(() => {});
+      if (url) await openUrl(new URL(url, location.href), name || String(url).split('/').pop());
+      else await openImage(new Uint8Array(bytes), name || 'volume.nii.gz');
+      if (!session.volume || (name && !session.volume.name.startsWith(name.split('/').pop() || name))) throw new Error($('error-text').textContent || 'the volume could not be opened');
+      return { name: session.volume.name, dims: session.volume.info.dims };
+    },
+    async loadLabels({ bytes, url, name }) {
+      await ready.catch(() => {});
+      await loadLabelsFrom(url ? new URL(url, location.href) : new Uint8Array(bytes), name || 'labels.nii.gz');
+      return { layers: session.layers.length };
+    },
+    async exportLabels({ gzip }) {
+      await ready.catch(() => {});
+      const bytes = await session.exportLayer(session.activeLayer, gzip !== false);
+      return { bytes };
+    },
+    async setTool({ tool }) {
+      if (!['crosshair', 'brush', 'eraser', 'stroke'].includes(tool)) throw new Error(`unknown tool "${tool}"`);
+      if (readonly && tool !== 'crosshair') throw new Error('this annotator is read-only');
+      setTool(tool);
+      return { tool: settings.tool };
+    },
+  };
+  window.addEventListener('message', async (e) => {
+    if (e.source !== window.parent || !e.data || typeof e.data.supervox !== 'number') return;
+    const { supervox: id, op, args } = e.data;
+    try {
+      const fn = ops[op];
+      if (!fn) throw new Error(`unknown operation "${op}"`);
+      const result = await fn(args || {});
+      const transfer = result && result.bytes ? [result.bytes] : [];
+      window.parent.postMessage({ supervox: id, ok: true, result }, '*', transfer);
+    } catch (err) {
+      window.parent.postMessage({ supervox: id, ok: false, error: /** @type {Error} */ (err).message }, '*');
+    }
+  });
+  ready.then(() => emitToHost('ready', { name: session.volume?.name }), () => emitToHost('ready', { name: null }));
+}
 
 Object.defineProperty(window, 'supervox', {
   value: Object.freeze({
