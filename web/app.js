@@ -12,6 +12,7 @@ import { saveBytes, saveOptions, zipStore } from './loaders/save.js';
 import { itkSnapLabels, labelJson, parseLabelTable, slicerColorTable } from './state/labels.js';
 import { Autosave } from './state/autosave.js';
 import { MeshSync } from './state/meshes.js';
+import { openSessionFile, writeSessionFile } from './state/session-file.js';
 import { Session } from './state/session.js';
 import { bindLabelsPanel } from './ui/labels-panel.js';
 import { HistogramView } from './views/histogram.js';
@@ -675,6 +676,39 @@ $('export-view-png').addEventListener('click', () =>
     download(png, `${baseName()}_${v.name}_${v.slice}.png`);
   }),
 );
+
+/** The session as one file: layers, label table, view and (unless left out) the image. */
+$('save-session').addEventListener('click', () =>
+  exporting('session', async () => {
+    const bytes = await writeSessionFile(session, {
+      includeImage: input('session-image').checked,
+      view: { convention: settings.convention, camera: view3d.cameraState },
+    });
+    download(bytes, `${baseName()}.supervox.zip`);
+  }),
+);
+input('open-session').addEventListener('change', async () => {
+  const f = input('open-session').files?.[0];
+  input('open-session').value = '';
+  if (!f) return;
+  showError(null);
+  showProgress(`Opening ${f.name}`, 0.3);
+  try {
+    const { view } = await openSessionFile(session, new Uint8Array(await f.arrayBuffer()));
+    if (view && (view.convention === 'radiological' || view.convention === 'neurological') && view.convention !== settings.convention) {
+      settings.convention = view.convention;
+      /** @type {HTMLSelectElement} */ ($('convention')).value = view.convention;
+      allViews.forEach((v) => v.reset());
+    }
+    if (view && view.camera) view3d.setCameraState(view.camera);
+    document.body.dataset.state = 'ready';
+    $('status').textContent = `${f.name}: session restored (${session.layers.length} layer${session.layers.length > 1 ? 's' : ''}, ${session.labels.length} labels)`;
+  } catch (e) {
+    showError(`${f.name} could not be opened as a session: ${/** @type {Error} */ (e).message}`);
+  } finally {
+    showProgress('', null);
+  }
+});
 
 /** The active layer as PNG slices (label values) in one zip. */
 $('export-png-stack').addEventListener('click', () =>

@@ -186,6 +186,15 @@ export class View3D {
     return { position: this.camera.position.toArray(), target: this.controls ? this.controls.target.toArray() : [0, 0, 0] };
   }
 
+  /** Put the camera where cameraState said. @param {{position: number[], target: number[]}} c */
+  setCameraState(c) {
+    if (!this.controls || !Array.isArray(c.position) || !Array.isArray(c.target)) return;
+    this.camera.position.fromArray(c.position);
+    this.controls.target.fromArray(c.target);
+    this.controls.update();
+    this.requestRender();
+  }
+
   /**
    * Replace one label's surface; an empty mesh removes it. Surfaces reach the
    * GPU in the next frames, at most UPLOAD_TRIANGLES a frame (a whole brain's
