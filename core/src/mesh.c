@@ -1152,8 +1152,16 @@ static sv_status smoother_init(smoother *s, const sv_mesh *m, double lambda, dou
     return SV_OK;
 }
 
-/* One umbrella step from src into dst (4 floats per vertex: x, y, z and a
- * spare lane, so one vector load or store moves a vertex) with the given
+/* Floats per vertex while smoothing: with SSE2 x, y, z and a spare lane, so
+ * one vector load or store moves a vertex; elsewhere 3 (in wasm the 4-float
+ * vector version measured no faster: more bytes to move for no fewer loads). */
+#if defined(__SSE2__)
+#define VS 4
+#else
+#define VS 3
+#endif
+
+/* One umbrella step from src into dst (VS floats per vertex) with the given
  * weights. The vector and scalar paths do the same float operations in the
  * same order (a summing tree over the 8 slots, not a chain: 3 dependent adds
  * instead of 8), so every target gives the same bits. */
@@ -1163,40 +1171,32 @@ static void umbrella(const smoother *s, const float *src, float *dst, const floa
     for (v = 0; v < s->n; v++) {
         const uint32_t *sl = s->slot + (size_t)v * SLOTS;
 #if defined(__SSE2__)
-        __m128 s01 = _mm_add_ps(_mm_loadu_ps(src + (size_t)sl[0] * 4), _mm_loadu_ps(src + (size_t)sl[1] * 4));
-        __m128 s23 = _mm_add_ps(_mm_loadu_ps(src + (size_t)sl[2] * 4), _mm_loadu_ps(src + (size_t)sl[3] * 4));
-        __m128 s45 = _mm_add_ps(_mm_loadu_ps(src + (size_t)sl[4] * 4), _mm_loadu_ps(src + (size_t)sl[5] * 4));
-        __m128 s67 = _mm_add_ps(_mm_loadu_ps(src + (size_t)sl[6] * 4), _mm_loadu_ps(src + (size_t)sl[7] * 4));
+        __m128 s01 = _mm_add_ps(_mm_loadu_ps(src + (size_t)sl[0] * VS), _mm_loadu_ps(src + (size_t)sl[1] * VS));
+        __m128 s23 = _mm_add_ps(_mm_loadu_ps(src + (size_t)sl[2] * VS), _mm_loadu_ps(src + (size_t)sl[3] * VS));
+        __m128 s45 = _mm_add_ps(_mm_loadu_ps(src + (size_t)sl[4] * VS), _mm_loadu_ps(src + (size_t)sl[5] * VS));
+        __m128 s67 = _mm_add_ps(_mm_loadu_ps(src + (size_t)sl[6] * VS), _mm_loadu_ps(src + (size_t)sl[7] * VS));
         __m128 sum = _mm_add_ps(_mm_add_ps(s01, s23), _mm_add_ps(s45, s67));
-        _mm_storeu_ps(dst + (size_t)v * 4, _mm_add_ps(_mm_mul_ps(_mm_set1_ps(keep[v]), _mm_loadu_ps(src + (size_t)v * 4)),
+        _mm_storeu_ps(dst + (size_t)v * VS, _mm_add_ps(_mm_mul_ps(_mm_set1_ps(keep[v]), _mm_loadu_ps(src + (size_t)v * VS)),
                                                       _mm_mul_ps(_mm_set1_ps(w[v]), sum)));
-#elif defined(__wasm_simd128__)
-        v128_t s01 = wasm_f32x4_add(wasm_v128_load(src + (size_t)sl[0] * 4), wasm_v128_load(src + (size_t)sl[1] * 4));
-        v128_t s23 = wasm_f32x4_add(wasm_v128_load(src + (size_t)sl[2] * 4), wasm_v128_load(src + (size_t)sl[3] * 4));
-        v128_t s45 = wasm_f32x4_add(wasm_v128_load(src + (size_t)sl[4] * 4), wasm_v128_load(src + (size_t)sl[5] * 4));
-        v128_t s67 = wasm_f32x4_add(wasm_v128_load(src + (size_t)sl[6] * 4), wasm_v128_load(src + (size_t)sl[7] * 4));
-        v128_t sum = wasm_f32x4_add(wasm_f32x4_add(s01, s23), wasm_f32x4_add(s45, s67));
-        wasm_v128_store(dst + (size_t)v * 4, wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_splat(keep[v]), wasm_v128_load(src + (size_t)v * 4)),
-                                                            wasm_f32x4_mul(wasm_f32x4_splat(w[v]), sum)));
 #else
-        const float *p = src + (size_t)v * 4;
-        const float *q0 = src + (size_t)sl[0] * 4, *q1 = src + (size_t)sl[1] * 4, *q2 = src + (size_t)sl[2] * 4,
-                    *q3 = src + (size_t)sl[3] * 4, *q4 = src + (size_t)sl[4] * 4, *q5 = src + (size_t)sl[5] * 4,
-                    *q6 = src + (size_t)sl[6] * 4, *q7 = src + (size_t)sl[7] * 4;
+        const float *p = src + (size_t)v * VS;
+        const float *q0 = src + (size_t)sl[0] * VS, *q1 = src + (size_t)sl[1] * VS, *q2 = src + (size_t)sl[2] * VS,
+                    *q3 = src + (size_t)sl[3] * VS, *q4 = src + (size_t)sl[4] * VS, *q5 = src + (size_t)sl[5] * VS,
+                    *q6 = src + (size_t)sl[6] * VS, *q7 = src + (size_t)sl[7] * VS;
         int c;
         for (c = 0; c < 3; c++) {
             float sum = ((q0[c] + q1[c]) + (q2[c] + q3[c])) + ((q4[c] + q5[c]) + (q6[c] + q7[c]));
-            dst[(size_t)v * 4 + c] = keep[v] * p[c] + w[v] * sum;
+            dst[(size_t)v * VS + c] = keep[v] * p[c] + w[v] * sum;
         }
 #endif
     }
     for (i = 0; i < s->nx; i++) {
         uint32_t x = s->xv[i], j;
         for (j = s->xoff[i]; j < s->xoff[i + 1]; j++) {
-            const float *q = src + (size_t)s->xnbr[j] * 4;
-            dst[(size_t)x * 4 + 0] += w[x] * q[0];
-            dst[(size_t)x * 4 + 1] += w[x] * q[1];
-            dst[(size_t)x * 4 + 2] += w[x] * q[2];
+            const float *q = src + (size_t)s->xnbr[j] * VS;
+            dst[(size_t)x * VS + 0] += w[x] * q[0];
+            dst[(size_t)x * VS + 1] += w[x] * q[1];
+            dst[(size_t)x * VS + 2] += w[x] * q[2];
         }
     }
 }
@@ -1213,17 +1213,17 @@ sv_status sv_mesh_smooth(sv_mesh *m, int iterations, double lambda, double mu, s
         return sv_fail(SV_EINVAL, "Taubin smoothing needs iterations >= 0, 0 < lambda < 1 and -1 < mu < -lambda");
     if (iterations == 0 || m->ntri == 0) return SV_OK;
     if ((st = smoother_init(&sm, m, lambda, mu)) != SV_OK) return st;
-    a = (float *)sv_malloc_n(m->nvert, 8 * sizeof(float)); /* two arrays of 4 floats per vertex */
+    a = (float *)sv_malloc_n(m->nvert, 2 * VS * sizeof(float)); /* two arrays of VS floats per vertex */
     if (!a) {
         st = sv_fail(SV_ENOMEM, "out of memory smoothing a mesh");
         goto done;
     }
-    b = a + (size_t)m->nvert * 4;
+    b = a + (size_t)m->nvert * VS;
     for (v = 0; v < m->nvert; v++) {
-        a[(size_t)v * 4 + 0] = m->pos[(size_t)v * 3 + 0];
-        a[(size_t)v * 4 + 1] = m->pos[(size_t)v * 3 + 1];
-        a[(size_t)v * 4 + 2] = m->pos[(size_t)v * 3 + 2];
-        a[(size_t)v * 4 + 3] = 0;
+        a[(size_t)v * VS + 0] = m->pos[(size_t)v * 3 + 0];
+        a[(size_t)v * VS + 1] = m->pos[(size_t)v * 3 + 1];
+        a[(size_t)v * VS + 2] = m->pos[(size_t)v * 3 + 2];
+        if (VS == 4) a[(size_t)v * VS + VS - 1] = 0;
     }
     for (it = 0; it < iterations; it++) {
         umbrella(&sm, a, b, sm.keep_l, sm.w_l);
@@ -1234,9 +1234,9 @@ sv_status sv_mesh_smooth(sv_mesh *m, int iterations, double lambda, double mu, s
         }
     }
     for (v = 0; v < m->nvert; v++) { /* also when cancelled: part-smoothed, as documented */
-        m->pos[(size_t)v * 3 + 0] = a[(size_t)v * 4 + 0];
-        m->pos[(size_t)v * 3 + 1] = a[(size_t)v * 4 + 1];
-        m->pos[(size_t)v * 3 + 2] = a[(size_t)v * 4 + 2];
+        m->pos[(size_t)v * 3 + 0] = a[(size_t)v * VS + 0];
+        m->pos[(size_t)v * 3 + 1] = a[(size_t)v * VS + 1];
+        m->pos[(size_t)v * 3 + 2] = a[(size_t)v * VS + 2];
     }
     if (st == SV_OK) sv_mesh_compute_normals(m);
 done:
