@@ -23,9 +23,9 @@
  * core, one thread at a time). Areas agree with skimage's to 0.001% on
  * voxelised spheres, within 1.6% on every brain label over 1000 voxels.
  * PERFORMANCE: about 1 ns per voxel to find the blocks holding the label, then
- * ~50 ns per triangle made (marching cubes, stitching, normals): the cortex of
- * the demo brain, 500k triangles, in ~30 ms native; a label in a 256^3 map in
- * 25-70 ms native or in wasm, 4-20x faster than skimage.
+ * ~40 ns per triangle made (marching cubes, stitching, normals): the cortex of
+ * the demo brain, 500k triangles, in ~25-35 ms native or in wasm (5-7x faster
+ * than skimage); a label in a 256^3 map in 30-45 ms, 10-12x faster.
  */
 #ifndef SUPERVOX_MESH_H
 #define SUPERVOX_MESH_H
@@ -87,7 +87,8 @@ sv_status sv_mesh_extract(const sv_volume *labels, uint8_t label, const sv_mesh_
  * their grid edge, so the stitched mesh is the one a full re-mesh gives: the
  * same vertices, the same triangles, in the same order.
  * MEMORY: 40 bytes per block and ~450 KB of scratch (plus 4 bytes per vertex
- * of the largest block and 24 per seam vertex, while stitching), and per
+ * of the largest block, and 8.7 KB per block face table while stitching: 1 +
+ * nb[0] + nb[0] * nb[1] tables for nb blocks per axis, 0.8 MB at 256^3), and per
  * label built ~14-28 bytes per triangle cached (kept until sv_mesher_forget
  * or sv_mesher_free).
  * PERFORMANCE: a build re-reads the changed blocks (about 1 ns per voxel),
@@ -145,8 +146,9 @@ size_t sv_mesher_bytes(const sv_mesher *m);
  * p += lambda * L(p), then p += mu * L(p). Unlike plain Laplacian smoothing it
  * does not shrink the surface. Normals are recomputed. Each vertex reads its
  * neighbours from 8 fixed slots (padded with itself), so the loop never
- * mispredicts; ~25 ns per vertex per pass.
- * MEMORY: ~64 bytes per vertex + 12 per triangle while it runs.
+ * mispredicts; natively (SSE2) a vertex moves as one 4-float vector (the same
+ * bits as the scalar code wasm runs); ~8-15 ns per vertex per pass.
+ * MEMORY: ~84 bytes per vertex (76 in wasm) + 12 per triangle while it runs.
  * Returns SV_OK, SV_EINVAL (bad parameters), SV_ENOMEM, SV_ECANCELLED (the
  * positions are then part-smoothed, the normals not updated). */
 sv_status sv_mesh_smooth(sv_mesh *m, int iterations, double lambda, double mu, sv_progress_fn progress, void *ctx);
