@@ -21,7 +21,8 @@
  * A label's strokes work together: the workspace remembers the last 32 paint
  * strokes, and a new one competes jointly with the earlier strokes of its
  * label that still stand (90% of their voxels still hold the label, so undone
- * or erased strokes drop out): their voxels pool into the intensity model,
+ * or erased strokes drop out) and are linked to it (the 4 nearest that
+ * strokes_linked accepts: one label on two separate structures stays two): their voxels pool into the intensity model,
  * their supervoxels are object markers, and the box spanned by all their
  * points is in reach — strokes on a few slices fill the structure between
  * them (simulated annotator, 3 slices: brain mean Dice 0.66 -> 0.72).
@@ -270,11 +271,15 @@ done:
 
 /* Paint strokes remembered per workspace (a ring of the most recent). */
 #define SV_STROKE_MEMORY 32
+/* A stroke joins at most this many of them (the nearest linked ones). */
+#define SV_STROKE_JOIN 4
 
 struct sv_stroke_ws {
     uint32_t count;
     uint8_t *sv;    /* per supervoxel: bit 0 touched, bit 1 in reach, bit 2 queued */
     uint8_t *side;  /* per supervoxel: 0, 1 object, 2 background */
+    double *best;   /* per supervoxel: the best (cost, side) the flood queued so far */
+    uint8_t *bestside;
     uint8_t *grp;   /* per group of a coarser level: touched */
     uint32_t *vox;  /* touched voxels */
     size_t vcap;
@@ -299,7 +304,9 @@ sv_status sv_stroke_ws_create(uint32_t count, sv_stroke_ws **out)
     ws->sv = (uint8_t *)SV_CALLOC((size_t)count + 1, 1);
     ws->side = (uint8_t *)SV_CALLOC((size_t)count + 1, 1);
     ws->grp = (uint8_t *)SV_CALLOC((size_t)count + 1, 1);
-    if (!ws->sv || !ws->side || !ws->grp) {
+    ws->best = (double *)SV_MALLOC(((size_t)count + 1) * sizeof *ws->best);
+    ws->bestside = (uint8_t *)SV_CALLOC((size_t)count + 1, 1);
+    if (!ws->sv || !ws->side || !ws->grp || !ws->best || !ws->bestside) {
         sv_stroke_ws_free(ws);
         return sv_fail(SV_ENOMEM, "out of memory for stroke scratch");
     }
@@ -314,6 +321,8 @@ void sv_stroke_ws_free(sv_stroke_ws *ws)
     SV_FREE(ws->sv);
     SV_FREE(ws->side);
     SV_FREE(ws->grp);
+    SV_FREE(ws->best);
+    SV_FREE(ws->bestside);
     SV_FREE(ws->vox);
     SV_FREE(ws->heap);
     for (i = 0; i < ws->nmemo; i++) SV_FREE(ws->memo[i].pts);
@@ -402,13 +411,58 @@ static double stroke_length(const sv_stroke *st, const double sp[3])
     return len;
 }
 
+/* How far (mm) a paint stroke's label may spread from it. */
+static double stroke_reach(const sv_segmenter *s, const sv_stroke *st)
+{
+    const double *sp = s->image->spacing;
+    return s->paint.reach * (stroke_length(st, sp) + st->width * fmin(sp[0], fmin(sp[1], sp[2])));
+}
+
+/* The gap (mm) between two strokes' polylines: the least distance from a
+ * point of one to the other (exact unless two segments cross mid-way, which
+ * strokes on different slices cannot). Spacing 0 on an axis measures the
+ * gap as seen along it. */
+static double stroke_gap(const sv_stroke *a, const sv_stroke *b, const double sp[3])
+{
+    double best = HUGE_VAL, c[3];
+    size_t i;
+    int k, pass;
+    for (pass = 0; pass < 2; pass++) {
+        const sv_stroke *x = pass ? b : a, *y = pass ? a : b;
+        for (i = 0; i < x->npoints; i++) {
+            for (k = 0; k < 3; k++) c[k] = x->points[3 * i + k] * sp[k];
+            best = fmin(best, dist_to_stroke(c, y, sp));
+        }
+    }
+    return best;
+}
+
+/* Two paint strokes of a label belong to one structure if their reach
+ * balls meet; strokes on parallel slices (an annotator marking a structure
+ * every few slices, its middle moving from slice to slice) if both their
+ * distance seen along the slice axis and the distance between their slices
+ * are within three times their reach. Measured: left and right hippocampi,
+ * putamens, thalami or caudates marked with one label give the same labels
+ * as each marked on its own. */
+static int strokes_linked(const sv_segmenter *s, const sv_stroke *a, const sv_stroke *b)
+{
+    const double *sp = s->image->spacing;
+    double r = stroke_reach(s, a) + stroke_reach(s, b), flat[3];
+    if (a->axis != b->axis) return stroke_gap(a, b, sp) <= r;
+    flat[0] = sp[0];
+    flat[1] = sp[1];
+    flat[2] = sp[2];
+    flat[a->axis] = 0; /* seen along the slice axis */
+    return stroke_gap(a, b, flat) <= 3 * r && fabs(a->points[a->axis] - b->points[b->axis]) * sp[a->axis] <= 3 * r;
+}
+
 /* Decide which supervoxels the paint strokes set[0..m) label together:
  * side[s] = 1 (object). The touched voxels of all of them are in t. */
 static sv_status compete(const sv_segmenter *s, const sv_stroke *const *set, size_t m, const touched *t, uint8_t *side)
 {
     const sv_sv_graph *g = s->graph;
     const double *sp = s->image->spacing;
-    double sum = 0, sum2 = 0, mu, sd, sdmin = 0, reach[SV_STROKE_MEMORY + 1], lo[3], hi[3];
+    double sum = 0, sum2 = 0, mu, sd, sdmin = 0, reach[SV_STROKE_MEMORY + 1], lo[3], hi[3], rlo[3], rhi[3];
     size_t i, n = 0, hn = 0, q;
     uint32_t id, touched_svs = 0;
     sv_stroke_ws *ws = t->ws;
@@ -437,7 +491,7 @@ static sv_status compete(const sv_segmenter *s, const sv_stroke *const *set, siz
         hi[k] = -HUGE_VAL;
     }
     for (q = 0; q < m; q++) {
-        reach[q] = s->paint.reach * (stroke_length(set[q], sp) + set[q]->width * fmin(sp[0], fmin(sp[1], sp[2])));
+        reach[q] = stroke_reach(s, set[q]);
         for (i = 0; i < set[q]->npoints; i++)
             for (k = 0; k < 3; k++) {
                 lo[k] = fmin(lo[k], set[q]->points[3 * i + k] * sp[k]);
@@ -465,6 +519,21 @@ static sv_status compete(const sv_segmenter *s, const sv_stroke *const *set, siz
      * neighbours of in-reach supervoxels (cost 0, like every background
      * marker) — the same assignment as flooding the whole graph, in time
      * proportional to the strokes' neighbourhood. bit 1 of ws->sv = in reach. */
+    /* no centroid outside the strokes' box grown by the largest reach is in reach */
+    for (k = 0; k < 3; k++) {
+        double rmax = 0;
+        rlo[k] = HUGE_VAL;
+        rhi[k] = -HUGE_VAL;
+        for (q = 0; q < m; q++) {
+            rmax = fmax(rmax, reach[q]);
+            for (i = 0; i < set[q]->npoints; i++) {
+                rlo[k] = fmin(rlo[k], set[q]->points[3 * i + k] * sp[k]);
+                rhi[k] = fmax(rhi[k], set[q]->points[3 * i + k] * sp[k]);
+            }
+        }
+        rlo[k] -= rmax;
+        rhi[k] += rmax;
+    }
     for (id = 1; id <= g->count; id++) {
         const double *c = g->centroid + 3 * id;
         if (tsv[id]) {
@@ -475,6 +544,7 @@ static sv_status compete(const sv_segmenter *s, const sv_stroke *const *set, siz
             tsv[id] |= 2;
             continue;
         }
+        if (c[0] < rlo[0] || c[0] > rhi[0] || c[1] < rlo[1] || c[1] > rhi[1] || c[2] < rlo[2] || c[2] > rhi[2]) continue;
         for (q = 0; q < m; q++)
             if (dist_to_stroke(c, set[q], sp) <= reach[q]) {
                 tsv[id] |= 2;
@@ -486,11 +556,18 @@ static sv_status compete(const sv_segmenter *s, const sv_stroke *const *set, siz
          * markers never beat the stroke); if the result is mostly cut by the
          * reach rather than enclosed by intensity edges, the structure has no
          * edges to stop it: pass 1 lets the beyond-reach markers compete */
-        double c0 = pass == 0 ? HUGE_VAL : 0, cut = 0, edge = 0;
+        double cut = 0, edge = 0;
+        double *best = ws->best;
+        uint8_t *bside = ws->bestside;
         if (pass == 1) {
             for (id = 1; id <= g->count; id++) tsv[id] &= 3;
             memset(side, 0, (size_t)g->count + 1);
         }
+        /* an entry no better than one already queued for its supervoxel
+         * (cost, then side: the order the heap pops them in) cannot win, so
+         * it is not queued: the same assignment, far fewer heap operations */
+        for (id = 1; id <= g->count; id++)
+            if (tsv[id] & 2) best[id] = HUGE_VAL, bside[id] = 3;
         for (id = 1; id <= g->count; id++) {
             pq e;
             uint32_t a;
@@ -504,14 +581,20 @@ static sv_status compete(const sv_segmenter *s, const sv_stroke *const *set, siz
             } else {
                 e.a = 0;
             }
-            if (e.a && !pq_push(&ws->heap, &hn, &ws->hcap, e)) goto oom;
-            for (a = g->adj_off[id]; a < g->adj_off[id + 1]; a++) {
+            if (e.a) {
+                best[id] = 0;
+                bside[id] = (uint8_t)e.a;
+                if (!pq_push(&ws->heap, &hn, &ws->hcap, e)) goto oom;
+            }
+            /* pass 0: the beyond-reach markers could only take what no other
+             * marker reaches, which stays unlabelled anyway: not queued */
+            for (a = g->adj_off[id]; pass == 1 && a < g->adj_off[id + 1]; a++) {
                 pq f;
                 uint32_t o = g->adj[a];
                 if (tsv[o] & 6) continue; /* in reach, or already queued */
                 tsv[o] |= 4;
                 /* beyond reach: background, and a seed for its in-reach neighbours */
-                f.c = c0;
+                f.c = 0;
                 f.b = o;
                 f.a = 2;
                 if (!pq_push(&ws->heap, &hn, &ws->hcap, f)) goto oom;
@@ -529,6 +612,9 @@ static sv_status compete(const sv_segmenter *s, const sv_stroke *const *set, siz
                 f.c = fmax(e.c, fabs(g->mean[o] - g->mean[e.b]));
                 f.b = o;
                 f.a = e.a;
+                if (f.c > best[o] || (f.c == best[o] && f.a >= bside[o])) continue;
+                best[o] = f.c;
+                bside[o] = (uint8_t)f.a;
                 if (!pq_push(&ws->heap, &hn, &ws->hcap, f)) goto oom;
             }
         }
@@ -653,9 +739,13 @@ sv_status sv_propagate(sv_history *h, sv_volume *layer, const sv_segmenter *s, c
             if (grp[s->level[id]]) ws->sv[id] = 1;
     }
     if (st->mode == SV_STROKE_PAINT) {
-        /* the label's earlier strokes that still stand join this one */
-        const sv_stroke *set[SV_STROKE_MEMORY + 1];
-        size_t m = 0, j;
+        /* the label's earlier strokes that still stand and are linked to
+         * this one (strokes_linked) join it, the nearest few: enough to fill
+         * between neighbouring slices, and a stroke's cost stays bounded
+         * however many came before; one label on two separate structures
+         * stays two */
+        const sv_stroke *cand[SV_STROKE_MEMORY], *set[SV_STROKE_JOIN + 1];
+        size_t m = 0, nc = 0, j, q;
         set[m++] = st;
         for (j = 0; ws != own && j < ws->nmemo; j++) {
             const struct memo *mo = &ws->memo[(ws->next + SV_STROKE_MEMORY - 1 - j) % SV_STROKE_MEMORY];
@@ -665,13 +755,22 @@ sv_status sv_propagate(sv_history *h, sv_volume *layer, const sv_segmenter *s, c
             c.label = st->label;
             c.n = c.same = 0;
             visit_stroke(s->image, &mo->st, standing_voxel, &c);
-            if (!c.n || c.same * 10 < c.n * 9) continue;
-            visit_stroke(s->image, &mo->st, touch_voxel, &t);
+            if (c.n && c.same * 10 >= c.n * 9 && strokes_linked(s, &mo->st, st)) cand[nc++] = &mo->st;
+        }
+        while (m <= SV_STROKE_JOIN && nc) {
+            size_t pick = 0;
+            double g, bg = HUGE_VAL;
+            for (j = 0; j < nc; j++)
+                if ((g = stroke_gap(cand[j], st, s->image->spacing)) < bg) bg = g, pick = j;
+            set[m++] = cand[pick];
+            cand[pick] = cand[--nc];
+        }
+        for (q = 1; q < m; q++) {
+            visit_stroke(s->image, set[q], touch_voxel, &t);
             if (t.oom) {
                 rc = sv_fail(SV_ENOMEM, "out of memory for the stroke");
                 goto done;
             }
-            set[m++] = &mo->st;
         }
         rc = compete(s, set, m, &t, side);
         if (rc != SV_OK) goto done;
