@@ -261,6 +261,8 @@ test('dist/supervox.html alone from file://, every request blocked: demo, superv
     assert.equal(loads[0], url);
     assert.ok(loads.slice(1).every((u) => u.startsWith('blob:')), loads.join('\n'));
     assert.equal(await page.evaluate(() => !!globalThis.SupervoxInline), true);
+    // the core runs off the main thread, in a worker made from the page's own Blob
+    assert.deepEqual(page.workers().map((w) => w.url().slice(0, 5)), ['blob:']);
     assert.deepEqual(await page.evaluate(() => performance.getEntriesByType('resource').map((e) => e.name)), []);
     await computeSupervoxels(page);
     const n = await stroke(page);
