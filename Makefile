@@ -3,6 +3,8 @@
 #   make            native library + CLI (build/) and the wasm core (web/build/)
 #   make serve      install what is missing, build, serve web/ on http://localhost:$(PORT)
 #   make test       every test: C unit (ASan+UBSan), interop, wasm in Node, browser in Chromium
+#   make dist       dist/: the static site for any host (offline after a first visit), and
+#                   dist/supervox.html, the whole app in one file that works from file://
 #   make bench      benchmarks against the reference tools, as ratios
 #   make fuzz       libFuzzer on the NIfTI reader for $(FUZZ_SECONDS) s (not part of make test)
 #   make fuzz-dicom the same for the DICOM reader
@@ -54,7 +56,7 @@ WASM_LDFLAGS += -sFILESYSTEM=0
 # Node 20: hand the glue its wasm (its fetch() of a file path fails)
 WASM_LDFLAGS += --pre-js wasm-build/pre.js
 
-.PHONY: all native wasm deps serve test test-c test-interop test-node test-browser bench fuzz fuzz-dicom clean
+.PHONY: all native wasm dist deps serve test test-c test-interop test-node test-browser bench fuzz fuzz-dicom clean
 all: native wasm
 
 native: $(B)/supervox $(B)/libsupervox.a
@@ -106,6 +108,15 @@ $(WASM_OUT)/supervox.js: $(CORE_SRC) $(CORE_HDR) wasm-build/wasm_api.c wasm-buil
 	@# the glue is CommonJS; tell Node so, inside this "type": "module" package
 	echo '{"type": "commonjs"}' > $(WASM_OUT)/package.json
 
+# --- dist ---------------------------------------------------------------------
+# web/ packaged for deployment (wasm-build/dist/build.mjs says how); esbuild from npm
+# bundles supervox.html. Rebuilt whole each time: it takes about a second.
+dist: wasm node_modules/esbuild/package.json
+	node wasm-build/dist/build.mjs
+
+node_modules/esbuild/package.json:
+	bash wasm-build/deps.sh
+
 deps:
 	bash wasm-build/deps.sh
 
@@ -114,7 +125,7 @@ serve: deps all
 	cd web && /usr/bin/python3 -m http.server $(PORT) --bind 127.0.0.1
 
 # Every suite; tests/run-all.sh prints one closing "N passed, N failed" line.
-test: deps all $(B)/test_core $(B)/supervox-san
+test: deps all dist $(B)/test_core $(B)/supervox-san
 	SHARED=$(SHARED) bash tests/run-all.sh
 
 test-c: $(B)/test_core
@@ -129,7 +140,7 @@ test-interop: native $(B)/supervox-san
 test-node: wasm native
 	SHARED=$(SHARED) node --test tests/node/
 
-test-browser: wasm
+test-browser: wasm dist
 	SHARED=$(SHARED) node --test --test-concurrency=1 tests/browser/
 
 # Benchmarks side by side with the reference tools; results in tests/out/bench/results.md
@@ -159,4 +170,4 @@ fuzz: $(B)/fuzz_nifti
 	  -artifact_prefix=$(B)/ $(B)/fuzz-corpus
 
 clean:
-	rm -rf $(B) $(WASM_OUT)
+	rm -rf $(B) $(WASM_OUT) dist

@@ -9,6 +9,7 @@ import { CoreBridge } from './core/bridge.js';
 import { fetchBytes } from './loaders/fetch-bytes.js';
 import { classify, filesFromDrop, pngHints, readAll } from './loaders/local-files.js';
 import { saveBytes, saveOptions, zipStore } from './loaders/save.js';
+import { registerServiceWorker } from './offline.js';
 import { itkSnapLabels, labelJson, parseLabelTable, slicerColorTable } from './state/labels.js';
 import { Autosave } from './state/autosave.js';
 import { MeshSync } from './state/meshes.js';
@@ -37,7 +38,9 @@ const PRESETS = {
   'ct-bone': [1800, 400],
 };
 
-const bridge = new CoreBridge(new URL('./worker/worker.js', import.meta.url));
+// supervox.html (make dist, one file for file://) sets SupervoxInline: its worker and demo are inside the page
+const INLINE = /** @type {any} */ (globalThis).SupervoxInline;
+const bridge = new CoreBridge(new URL('./worker/worker.js', import.meta.url), INLINE?.makeWorker);
 // compile the wasm core while the first volume downloads
 bridge.call('ping').catch(() => {});
 const session = new Session(bridge);
@@ -902,9 +905,15 @@ setBrushSize(settings.sizeMm);
 focusView(views.axial);
 const src = params.get('src');
 const labelsSrc = params.get('labels');
-const ready = (src ? openUrl(new URL(src, location.href), decodeURIComponent(src.split('/').pop() || src)) : openUrl(DEMO_URL, 'norm_crop.nii.gz (demo)')).then(
-  () => (labelsSrc && session.volume ? loadLabelsFrom(new URL(labelsSrc, location.href), decodeURIComponent(labelsSrc.split('/').pop() || labelsSrc)) : undefined),
-);
+const ready = (
+  src
+    ? openUrl(new URL(src, location.href), decodeURIComponent(src.split('/').pop() || src))
+    : INLINE
+      ? openImage(INLINE.demo(), 'norm_crop.nii.gz (demo)')
+      : openUrl(DEMO_URL, 'norm_crop.nii.gz (demo)')
+).then(() => (labelsSrc && session.volume ? loadLabelsFrom(new URL(labelsSrc, location.href), decodeURIComponent(labelsSrc.split('/').pop() || labelsSrc)) : undefined));
+// the packaged site works offline from its second visit (dist/sw.js); cached once the demo is open
+ready.then(() => registerServiceWorker());
 if (readonly) document.body.classList.add('readonly');
 if (embedded) document.body.classList.add('embedded');
 

@@ -21,9 +21,12 @@ let corePromise = null;
 
 function core() {
   if (!corePromise) {
-    const base = new URL('../build/', self.location.href).href;
+    // supervox.html (make dist) sets the core's options, its wasm as bytes, before this code:
+    // a Blob worker has no folder to fetch supervox.wasm from
+    const inlined = /** @type {any} */ (self).SupervoxCoreOptions;
+    const options = inlined || { locateFile: (/** @type {string} */ p) => new URL('../build/', self.location.href).href + p };
     // @ts-ignore — globals from importScripts
-    corePromise = SupervoxCoreAPI.Core.create(SupervoxCore, { locateFile: (/** @type {string} */ p) => base + p });
+    corePromise = SupervoxCoreAPI.Core.create(SupervoxCore, options);
   }
   return corePromise;
 }
