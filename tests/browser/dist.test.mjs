@@ -101,7 +101,7 @@ async function stroke(page) {
 async function meshed(page) {
   await h.idle(page);
   await page.evaluate(() => window.supervox.meshes.idle);
-  await page.waitForFunction(() => window.supervox.view3d.pending.size === 0 && !window.supervox.meshes.running && !window.supervox.meshes.timer);
+  await page.waitForFunction(() => window.supervox.view3d.pending.size === 0 && !window.supervox.meshes.running && !window.supervox.meshes.timer && !window.supervox.meshes.smoothTimer);
   await h.settle(page);
   return page.evaluate(() => window.supervox.view3d.triangles);
 }

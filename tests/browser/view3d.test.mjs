@@ -27,7 +27,7 @@ const idle = () => h.idle(page);
 const meshed = async () => {
   await idle();
   await page.evaluate(() => window.supervox.meshes.idle);
-  await page.waitForFunction(() => window.supervox.view3d.pending.size === 0 && !window.supervox.meshes.running && !window.supervox.meshes.timer);
+  await page.waitForFunction(() => window.supervox.view3d.pending.size === 0 && !window.supervox.meshes.running && !window.supervox.meshes.timer && !window.supervox.meshes.smoothTimer);
   await h.settle(page);
 };
 

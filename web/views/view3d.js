@@ -230,6 +230,13 @@ export class View3D {
     this.requestRender();
   }
 
+  /** Triangles of a label's surface (on screen or on its way). @param {number} label */
+  triangleCount(label) {
+    const p = this.pending.get(label);
+    if (p) return p.indices.length / 3;
+    return (this.meshes.get(label)?.geometry.index?.count || 0) / 3;
+  }
+
   /** @param {number} label */
   removeMesh(label) {
     this.pending.delete(label);

@@ -488,8 +488,9 @@
      * everything. Returns the labels whose surface changed (an empty mesh for
      * a label no longer present); with boxes null, every label present.
      * @param {number} layer @param {number[][][] | null} boxes [[lo, hi], ...]
-     * @param {{smooth?: number, labels?: number[], onProgress?: (f: number) => void}} [opts]
-     *   smooth: Taubin passes (-1 the core's default); labels: only these
+     * @param {{smooth?: number, labels?: number[], raw?: number[], onProgress?: (f: number) => void}} [opts]
+     *   smooth: Taubin passes (-1 the core's default); labels: exactly these, changed or not;
+     *   raw: these without smoothing
      * @returns {MeshData[]}
      */
     meshLayer(layer, boxes, opts = {}) {
@@ -508,7 +509,8 @@
       const flags = M.HEAPU8.slice(fp, fp + 256);
       const want = opts.labels ? new Set(opts.labels) : null;
       const list = [];
-      for (let L = 1; L < 256; L++) if (flags[L] && (!want || want.has(L))) list.push(L);
+      // labels asked for by name are built whether they changed or not (e.g. to smooth them)
+      for (let L = 1; L < 256; L++) if (want ? want.has(L) : flags[L]) list.push(L);
       /** @type {MeshData[]} */
       const out = [];
       // progress over all labels: label i of n covers [i/n, (i+1)/n)
@@ -516,7 +518,7 @@
       M.onProgress = opts.onProgress ? (/** @type {number} */ f) => opts.onProgress?.((done + f) / Math.max(1, list.length)) : null;
       try {
         for (const L of list) {
-          const p = M._svw_mesher_build(m, L, opts.smooth ?? -1, 0) >>> 0;
+          const p = M._svw_mesher_build(m, L, opts.raw && opts.raw.includes(L) ? 0 : opts.smooth ?? -1, 0) >>> 0;
           if (!p) throw this.lastError();
           try {
             const nv = M._svw_mesh_nvert(p), nt = M._svw_mesh_ntri(p);

@@ -249,10 +249,10 @@ const ops = {
    * Surfaces of a layer's labels that changed in `boxes` (null: all), re-meshing
    * only the blocks those boxes touch. The arrays are transferred.
    */
-  async meshLayer({ layer, boxes, smooth }, progress) {
+  async meshLayer({ layer, boxes, smooth, labels, raw }, progress) {
     const c = await core();
     const t0 = performance.now();
-    const meshes = c.meshLayer(layer, boxes, { smooth: smooth ?? -1, onProgress: (f) => progress('mesh', f) });
+    const meshes = c.meshLayer(layer, boxes, { smooth: smooth ?? -1, labels, raw, onProgress: (f) => progress('mesh', f) });
     const transfer = meshes.flatMap((m) => [m.positions.buffer, m.normals.buffer, m.indices.buffer]);
     return { result: { meshes, ms: performance.now() - t0 }, transfer };
   },
