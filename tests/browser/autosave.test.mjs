@@ -113,3 +113,25 @@ test('storage unavailable: a visible warning, and drawing goes on', async () => 
   await h.shot(page, 'autosave-warning');
   await context.close();
 });
+
+test('editing while the offer is open saves the new work (the offer stays restorable)', async () => {
+  let { context, page } = await open();
+  await page.waitForSelector('#offer:not([hidden])', { timeout: 10000 });
+  await page.evaluate(() => {
+    window.supervox.setBrushSize(6);
+    window.supervox.setTool('brush');
+  });
+  await brush(page, 30, 45, 70);
+  await h.idle(page);
+  await page.waitForFunction(() => window.supervox.autosave.saves >= 1 && !window.supervox.autosave.dirty, null, { timeout: 5000 });
+  const now = await layerSums(page);
+  assert.ok(!(await page.$eval('#offer', (e) => e.hidden)), 'the offer is still there');
+  await context.close();
+  ({ context, page } = await open());
+  await page.waitForSelector('#offer:not([hidden])', { timeout: 10000 });
+  await page.click('#offer-restore');
+  await page.waitForFunction(() => window.supervox.session.layers[0].data.some((x) => x));
+  await h.idle(page);
+  assert.deepEqual(await layerSums(page), now);
+  await context.close();
+});

@@ -81,6 +81,8 @@ export class Autosave {
     this.db = null;
     /** the open image's key; null while nothing is to be saved (no image, or a restore offer pending) */
     this.key = /** @type {string | null} */ (null);
+    /** the key of an image whose saved work is on offer */
+    this.pendingKey = /** @type {string | null} */ (null);
     this.dirty = false;
     this.saving = false;
     /** @type {ReturnType<typeof setTimeout> | null} */
@@ -115,6 +117,7 @@ export class Autosave {
     this.dirty = false;
     if (!v || !v.key) return;
     const key = v.key;
+    this.pendingKey = null;
     let saved = null;
     try {
       saved = await request(await this.database(), 'readonly', (s) => s.get(key));
@@ -123,7 +126,9 @@ export class Autosave {
     }
     if (this.session.volume !== v) return; // another image opened meanwhile
     if (saved && saved.layers && saved.layers.length) {
-      // keep the saved work untouched until the user answers
+      // keep the saved work untouched until the user answers — or edits: then
+      // the new work is saved (the offered work stays restorable from memory)
+      this.pendingKey = key;
       this.ui.onOffer(saved);
     } else {
       this.key = key;
@@ -133,6 +138,7 @@ export class Autosave {
   /** The user's answer to the offer: restore the saved state, or start afresh (it is then overwritten). @param {Saved | null} saved */
   async answer(saved) {
     const v = this.session.volume;
+    this.pendingKey = null;
     if (!v) return;
     if (saved) {
       const layers = [];
@@ -145,6 +151,7 @@ export class Autosave {
   }
 
   changed() {
+    if (!this.key && this.pendingKey && this.session.volume && this.session.volume.key === this.pendingKey) this.key = this.pendingKey;
     if (!this.key || !this.session.volume) return;
     this.dirty = true;
     if (!this.resolveIdle) this.idle = new Promise((r) => (this.resolveIdle = r));
