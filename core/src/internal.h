@@ -65,4 +65,19 @@ int sv_capsule_visit(const int32_t dim[3], const double spacing[3], int axis, co
 typedef int (*sv_index_cmp)(const void *ctx, size_t a, size_t b);
 int sv_sort_indices(size_t *idx, size_t n, sv_index_cmp cmp, const void *ctx);
 
+/* The JSON writer (json.c): into buf[0..cap), never past it; len counts
+ * what the whole text needs. */
+typedef struct jbuf {
+    char *p;
+    size_t cap, len;
+} jbuf;
+#define jinit sv_jinit /* the library's symbols all start sv_ */
+#define jput sv_jput
+#define jnum sv_jnum
+#define jstr sv_jstr
+void jinit(jbuf *b, char *buf, size_t cap);
+void jput(jbuf *b, const char *fmt, ...) SV_PRINTF(2, 3);
+void jnum(jbuf *b, double x);      /* NaN and infinity as null */
+void jstr(jbuf *b, const char *s); /* UTF-8 passes, other bytes as \u00XX */
+
 #endif

@@ -754,49 +754,7 @@ refused:
                    (bad / nx) % ny, bad / (nx * ny), badx);
 }
 
-/* --- JSON --------------------------------------------------------------- */
-
-typedef struct jbuf {
-    char *p;
-    size_t cap, len;
-} jbuf;
-
-static void jput(jbuf *b, const char *fmt, ...) SV_PRINTF(2, 3);
-static void jput(jbuf *b, const char *fmt, ...)
-{
-    va_list ap;
-    int n;
-    char *dst = b->len < b->cap ? b->p + b->len : NULL;
-    size_t room = b->len < b->cap ? b->cap - b->len : 0;
-    va_start(ap, fmt);
-    n = vsnprintf(dst, room, fmt, ap);
-    va_end(ap);
-    if (n > 0) b->len += (size_t)n;
-}
-
-/* JSON has no NaN or infinity: write null for them. %.17g round-trips a double. */
-static void jnum(jbuf *b, double x)
-{
-    if (isfinite(x))
-        jput(b, "%.17g", x);
-    else
-        jput(b, "null");
-}
-
-static void jstr(jbuf *b, const char *s)
-{
-    jput(b, "\"");
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\')
-            jput(b, "\\%c", ch);
-        else if (ch < 0x20 || ch >= 0x7f)
-            jput(b, "\\u%04x", ch); /* header strings are not UTF-8 aware: escape bytes */
-        else
-            jput(b, "%c", ch);
-    }
-    jput(b, "\"");
-}
+/* --- JSON (the writer in json.c) ----------------------------------------- */
 
 static void jmat(jbuf *b, const double m[4][4])
 {
@@ -827,10 +785,7 @@ size_t sv_volume_info_json(const sv_volume *v, const sv_volume_stats *stats, cha
 {
     jbuf b;
     int a;
-    b.p = buf;
-    b.cap = cap;
-    b.len = 0;
-    if (cap) buf[0] = '\0';
+    jinit(&b, buf, cap);
     jput(&b, "{\"dims\": [%ld, %ld, %ld]", (long)v->dim[0], (long)v->dim[1], (long)v->dim[2]);
     jput(&b, ", \"frames\": %ld", (long)v->frames);
     jput(&b, ", \"spacing\": [");
