@@ -31,14 +31,7 @@ async function open(initScript) {
 }
 
 /** Paint a brush line on the axial view. */
-async function brush(page, c0, c1, row) {
-  const a = await h.pointOn(page, 'axial', c0, row);
-  const b = await h.pointOn(page, 'axial', c1, row);
-  await page.mouse.move(a.x, a.y);
-  await page.mouse.down();
-  await page.mouse.move(b.x, b.y, { steps: 6 });
-  await page.mouse.up();
-}
+const brush = (page, c0, c1, row) => h.drag(page, 'axial', c0, row, c1, row);
 
 /** Count and an order-sensitive sum of every layer's labels. */
 const layerSums = (page) =>

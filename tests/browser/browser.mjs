@@ -72,6 +72,19 @@ export const pointOn = (page, view, col, row) =>
   }, [view, col, row]);
 
 /**
+ * Drag the mouse across a view with the left button, from voxel-resolution
+ * pixel (c0, r0) to (c1, r1) of its canvas: a brush or stroke line.
+ */
+export async function drag(page, view, c0, r0, c1, r1, steps = 6) {
+  const a = await pointOn(page, view, c0, r0);
+  const b = await pointOn(page, view, c1, r1);
+  await page.mouse.move(a.x, a.y);
+  await page.mouse.down();
+  await page.mouse.move(b.x, b.y, { steps });
+  await page.mouse.up();
+}
+
+/**
  * Serve web/, open the app in a fresh Chromium and wait until the demo is ready.
  * @returns {Promise<{server: any, browser: any, page: any, errors: string[], close: () => Promise<void>}>}
  */

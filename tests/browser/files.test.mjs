@@ -122,12 +122,7 @@ test('label map and table export: nibabel and nifti_tool read them; base64 and B
     window.supervox.setBrushSize(20);
     window.supervox.setTool('brush');
   });
-  const a = await h.pointOn(page, 'axial', 180, 250);
-  const b = await h.pointOn(page, 'axial', 300, 260);
-  await page.mouse.move(a.x, a.y);
-  await page.mouse.down();
-  await page.mouse.move(b.x, b.y, { steps: 8 });
-  await page.mouse.up();
+  await h.drag(page, 'axial', 180, 250, 300, 260, 8);
   await idle();
   await page.selectOption('#export-table', 'itksnap');
   const files = [];

@@ -25,14 +25,7 @@ const state = (page) =>
     };
   });
 
-async function brush(page, c0, c1, row) {
-  const a = await h.pointOn(page, 'axial', c0, row);
-  const b = await h.pointOn(page, 'axial', c1, row);
-  await page.mouse.move(a.x, a.y);
-  await page.mouse.down();
-  await page.mouse.move(b.x, b.y, { steps: 6 });
-  await page.mouse.up();
-}
+const brush = (page, c0, c1, row) => h.drag(page, 'axial', c0, row, c1, row);
 
 test('a saved session restores on another machine; without its image it asks for it', async () => {
   const one = await h.openApp();

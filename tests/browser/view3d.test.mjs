@@ -52,14 +52,7 @@ const redPixels = () =>
   });
 
 /** Paint a brush line across the axial view (columns c0..c1 on a row). */
-async function brush(c0, c1, row) {
-  const a = await h.pointOn(page, 'axial', c0, row);
-  const b = await h.pointOn(page, 'axial', c1, row);
-  await page.mouse.move(a.x, a.y);
-  await page.mouse.down();
-  await page.mouse.move(b.x, b.y, { steps: 6 });
-  await page.mouse.up();
-}
+const brush = (c0, c1, row) => h.drag(page, 'axial', c0, row, c1, row);
 
 test('a painted label appears in 3D in its colour, and follows every edit', async () => {
   await meshed();
