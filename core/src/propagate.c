@@ -17,7 +17,14 @@
  * edge stops it: grey nuclei next to white matter of the same intensity) does
  * it run again with those markers competing, which stops it about halfway to
  * the reach (simulated annotator, 3 slices: spleen 0.76 -> 0.86, mean over
- * brain and CT 0.71 -> 0.72).
+ * brain and CT 0.71 -> 0.72). In that second run, unless strong edges wall
+ * the label in (75% of its frontier: ventricles), the strokes' envelope also
+ * bounds it: an ellipse per slice of strokes, interpolated between slices
+ * and closed beyond the outer ones (envelope_at); in-reach supervoxels well
+ * outside it are background markers too. Where no edge exists (grey nuclei
+ * in white matter of about their intensity) that is the only evidence of
+ * where the structure ends (simulated annotator, 3 slices: thalami
+ * 0.52-0.59 -> 0.71-0.79, brain mean 0.68 -> 0.74).
  * A label's strokes work together: the workspace remembers the last 32 paint
  * strokes, and a new one competes jointly with the earlier strokes of its
  * label that still stand (90% of their voxels still hold the label, so undone
@@ -456,6 +463,107 @@ static int strokes_linked(const sv_segmenter *s, const sv_stroke *a, const sv_st
     return stroke_gap(a, b, flat) <= 3 * r && fabs(a->points[a->axis] - b->points[b->axis]) * sp[a->axis] <= 3 * r;
 }
 
+/* The strokes' envelope: where a structure marked by these strokes most
+ * likely ends when no intensity edge says so. Per slice that holds strokes,
+ * an ellipse around their points (axis-aligned, its half-axes `ENV_SCALE`
+ * times their half-extents: an annotator draws inside the structure, short
+ * of its edges; a single straight stroke along an axis is taken as round);
+ * between two such slices the ellipses are interpolated, beyond the outer
+ * ones the shape closes over half the mean gap between slices (one slice:
+ * over its mean half-axis). envelope_at gives the elliptic distance
+ * (1 on the envelope). */
+#define ENV_SCALE 1.5
+/* In reach but this far out (elliptic distance), a supervoxel is a
+ * background marker when the envelope is used: with no edge in between, the
+ * flood then stops about midway, near the envelope. */
+#define ENV_OUTSIDE 2.2
+/* A frontier step of more than this many sd of the strokes' voxels is a
+ * strong edge; a label whose frontier is at least this share strong edges
+ * (the rest: cut by the reach, or weak) is walled in. */
+#define STRONG_STEP 1.5
+#define STRONG_WALLED 0.75
+typedef struct env_slice {
+    int axis;
+    double z, c[2], h[2]; /* slice position, centre and half-axes in mm */
+} env_slice;
+
+static size_t envelope_build(const sv_stroke *const *set, size_t m, const double sp[3], env_slice *out)
+{
+    size_t n = 0, q, i, j;
+    for (q = 0; q < m; q++) {
+        const sv_stroke *st = set[q];
+        int o0 = st->axis == 0 ? 1 : 0, o1 = st->axis == 2 ? 1 : 2;
+        double z = st->points[st->axis] * sp[st->axis], lo0 = HUGE_VAL, hi0 = -HUGE_VAL, lo1 = HUGE_VAL, hi1 = -HUGE_VAL;
+        env_slice *e = NULL;
+        for (j = 0; j < n; j++)
+            if (out[j].axis == st->axis && fabs(out[j].z - z) < 1e-6) e = &out[j];
+        if (e) { /* a second stroke on a slice: grow the slice's box (h holds the box's corners for now) */
+            lo0 = e->c[0], hi0 = e->h[0], lo1 = e->c[1], hi1 = e->h[1];
+        } else {
+            e = &out[n++];
+            e->axis = st->axis;
+            e->z = z;
+        }
+        for (i = 0; i < st->npoints; i++) {
+            double a = st->points[3 * i + o0] * sp[o0], b = st->points[3 * i + o1] * sp[o1];
+            double r = st->width / 2.0 * fmin(sp[o0], sp[o1]);
+            lo0 = fmin(lo0, a - r), hi0 = fmax(hi0, a + r), lo1 = fmin(lo1, b - r), hi1 = fmax(hi1, b + r);
+        }
+        e->c[0] = lo0, e->h[0] = hi0, e->c[1] = lo1, e->h[1] = hi1;
+    }
+    for (j = 0; j < n; j++) { /* corners -> centre and half-axes */
+        env_slice *e = &out[j];
+        double h0 = (e->h[0] - e->c[0]) / 2, h1 = (e->h[1] - e->c[1]) / 2, hmax;
+        e->c[0] += h0, e->c[1] += h1;
+        hmax = fmax(h0, h1);
+        if (h0 < 0.25 * hmax) h0 = hmax;
+        if (h1 < 0.25 * hmax) h1 = hmax;
+        e->h[0] = ENV_SCALE * h0, e->h[1] = ENV_SCALE * h1;
+    }
+    /* sort by axis, then position (insertion: a handful) */
+    for (i = 1; i < n; i++)
+        for (j = i; j > 0 && (out[j - 1].axis > out[j].axis || (out[j - 1].axis == out[j].axis && out[j - 1].z > out[j].z)); j--) {
+            env_slice t = out[j];
+            out[j] = out[j - 1];
+            out[j - 1] = t;
+        }
+    return n;
+}
+
+static double env_inplane(const env_slice *e, const double c[3])
+{
+    int o0 = e->axis == 0 ? 1 : 0, o1 = e->axis == 2 ? 1 : 2;
+    double u = (c[o0] - e->c[0]) / e->h[0], w = (c[o1] - e->c[1]) / e->h[1];
+    return sqrt(u * u + w * w);
+}
+
+static double envelope_at(const env_slice *e, size_t n, const double c[3])
+{
+    double best = HUGE_VAL;
+    size_t a = 0, b, q;
+    while (a < n) {
+        double z, gap, hz;
+        for (b = a; b < n && e[b].axis == e[a].axis; b++) continue;
+        z = c[e[a].axis];
+        gap = b - a > 1 ? (e[b - 1].z - e[a].z) / (double)(b - a - 1) : 0;
+        for (q = a; q + 1 < b; q++)
+            if (z >= e[q].z && z <= e[q + 1].z) {
+                double t = e[q + 1].z > e[q].z ? (z - e[q].z) / (e[q + 1].z - e[q].z) : 0;
+                best = fmin(best, (1 - t) * env_inplane(&e[q], c) + t * env_inplane(&e[q + 1], c));
+            }
+        for (q = a; q < b; q += (b - a > 1 ? b - a - 1 : 1)) {
+            double dz = q == a ? e[a].z - z : z - e[q].z, ei;
+            if (q == a && q + 1 == b) dz = fabs(z - e[q].z);
+            if (dz < 0) continue;
+            hz = gap > 0 ? 0.5 * gap : 0.5 * (e[q].h[0] + e[q].h[1]);
+            ei = env_inplane(&e[q], c);
+            best = fmin(best, sqrt(ei * ei + dz * dz / (hz * hz)));
+        }
+        a = b;
+    }
+    return best;
+}
+
 /* Decide which supervoxels the paint strokes set[0..m) label together:
  * side[s] = 1 (object). The touched voxels of all of them are in t. */
 static sv_status compete(const sv_segmenter *s, const sv_stroke *const *set, size_t m, const touched *t, uint8_t *side)
@@ -467,7 +575,9 @@ static sv_status compete(const sv_segmenter *s, const sv_stroke *const *set, siz
     uint32_t id, touched_svs = 0;
     sv_stroke_ws *ws = t->ws;
     uint8_t *tsv = ws->sv;
-    int k, pass;
+    int k, pass, use_env = 0;
+    env_slice env[SV_STROKE_JOIN + 1];
+    size_t nenv = envelope_build(set, m, sp, env);
     for (i = 0; i < t->n; i++) {
         if (!s->labels[ws->vox[i]]) continue;
         double x = sv_volume_get(s->image, ws->vox[i]);
@@ -556,7 +666,7 @@ static sv_status compete(const sv_segmenter *s, const sv_stroke *const *set, siz
          * markers never beat the stroke); if the result is mostly cut by the
          * reach rather than enclosed by intensity edges, the structure has no
          * edges to stop it: pass 1 lets the beyond-reach markers compete */
-        double cut = 0, edge = 0;
+        double cut = 0, edge = 0, strong = 0;
         double *best = ws->best;
         uint8_t *bside = ws->bestside;
         if (pass == 1) {
@@ -577,6 +687,8 @@ static sv_status compete(const sv_segmenter *s, const sv_stroke *const *set, siz
             if (tsv[id] & 1) {
                 e.a = 1;
             } else if (fabs(g->mean[id] - mu) > s->paint.k_sd * sd) {
+                e.a = 2;
+            } else if (use_env && envelope_at(env, nenv, g->centroid + 3 * id) > ENV_OUTSIDE) {
                 e.a = 2;
             } else {
                 e.a = 0;
@@ -625,11 +737,18 @@ static sv_status compete(const sv_segmenter *s, const sv_stroke *const *set, siz
             for (a = g->adj_off[id]; a < g->adj_off[id + 1]; a++) {
                 uint32_t o = g->adj[a];
                 if (side[o] == 1) continue;
-                if (tsv[o] & 2) edge += 1;
+                if (tsv[o] & 2) {
+                    edge += 1;
+                    strong += fabs(g->mean[o] - g->mean[id]) > STRONG_STEP * sd;
+                }
                 else cut += 1;
             }
         }
         if (cut <= s->paint.enclosed * (cut + edge)) break;
+        /* walled in by strong edges (ventricles): the reach alone limits it;
+         * otherwise (grey nuclei in white matter of about their intensity)
+         * the strokes' envelope does too */
+        use_env = strong < STRONG_WALLED * (edge + cut);
     }
     return SV_OK;
 oom:

@@ -23,7 +23,18 @@ static int in_ball(int i, int j, int k) { return (i - 32) * (i - 32) + (j - 20) 
 /* or, when `bar` is set, a bar of 600 along k (radius 4, k = 2..21) instead of the ball */
 static int bar;
 static int in_bar(int i, int j, int k) { return (i - 34) * (i - 34) + (j - 20) * (j - 20) <= 16 && k >= 2 && k <= 21; }
-static int in_shape(int i, int j, int k) { return bar ? in_bar(i, j, k) : in_ball(i, j, k); }
+/* or, when `flat` is set, no shape: 300 from i = 24 on, nothing to follow */
+static int flat;
+/* deterministic noise of +-20 (a hash of the position) */
+static int noise(int i, int j, int k)
+{
+    uint32_t h = (uint32_t)i * 73856093u ^ (uint32_t)j * 19349663u ^ (uint32_t)k * 83492791u;
+    h ^= h >> 13;
+    h *= 0x5bd1e995u;
+    h ^= h >> 15;
+    return (int)(h % 41) - 20;
+}
+static int in_shape(int i, int j, int k) { return flat ? 0 : bar ? in_bar(i, j, k) : in_ball(i, j, k); }
 
 static int setup(fixture *f, double threshold)
 {
@@ -35,7 +46,7 @@ static int setup(fixture *f, double threshold)
     for (k = 0; k < d[2]; k++)
         for (j = 0; j < d[1]; j++)
             for (i = 0; i < d[0]; i++)
-                ((int16_t *)f->img->data)[i + d[0] * (j + d[1] * k)] = (int16_t)(in_shape(i, j, k) ? 600 : i < 24 ? 100 : 300);
+                ((int16_t *)f->img->data)[i + d[0] * (j + d[1] * k)] = (int16_t)(in_shape(i, j, k) ? 600 : i < 24 ? 100 : flat ? 300 + noise(i, j, k) : 300);
     sv_sv_params_default(&p);
     p.target_count = 300;
     p.threshold = threshold;
@@ -224,6 +235,49 @@ static void strokes_of_a_label_join_while_they_stand(void)
     bar = 0;
 }
 
+/* Labelled voxels of slice k (any i, j). */
+static size_t slice_painted(const fixture *f, int k)
+{
+    size_t n = 0;
+    int i;
+    for (i = 0; i < 48 * 40; i++) n += ((uint8_t *)f->layer->data)[i + 48 * 40 * k] == 1;
+    return n;
+}
+
+static void without_edges_the_label_keeps_to_the_strokes(void)
+{
+    /* crosses on slices 8, 12 and 16 of a region with no edge (noise only),
+     * drawn in that order: once strokes on several slices join, the label
+     * closes about half a gap beyond the outer ones (the strokes' envelope)
+     * instead of going on to the reach (a stroke's length; without the
+     * envelope slices 17..23 hold ~200 voxels each). The first cross, alone,
+     * cannot know where the region ends: it spreads to its reach (slices 0..8) */
+    fixture f;
+    double pts[3][4][6];
+    int q, a, k, inner = 1;
+    flat = 1;
+    if (!setup(&f, -HUGE_VAL)) { CHECK(0); flat = 0; return; }
+    for (q = 0; q < 3; q++) {
+        double z = 8 + 4 * q, one[6] = {32, 20, 0, 40, 20, 0}, two[6] = {36, 16, 0, 36, 24, 0};
+        one[2] = one[5] = two[2] = two[5] = z;
+        memcpy(pts[q][0], one, sizeof one);
+        memcpy(pts[q][1], two, sizeof two);
+        for (a = 0; a < 2; a++) {
+            sv_stroke st = {2, 1, SV_STROKE_PAINT, 1, pts[q][a], 2, 0};
+            CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &st, NULL), SV_OK);
+        }
+    }
+    for (k = 8; k <= 16; k++) inner &= ((uint8_t *)f.layer->data)[36 + 48 * (20 + 40 * k)] == 1;
+    CHECK(inner);
+    CHECK(slice_painted(&f, 12) > 100);
+    CHECK(slice_painted(&f, 20) < 40);
+    CHECK(slice_painted(&f, 21) < 20);
+    CHECK_EQ_INT((int)slice_painted(&f, 22), 0);
+    CHECK_EQ_INT((int)slice_painted(&f, 23), 0);
+    teardown(&f);
+    flat = 0;
+}
+
 static void bad_strokes_are_refused(void)
 {
     fixture f;
@@ -299,5 +353,6 @@ void suite_propagate(void)
     RUN(erase_restores_after_touch);
     RUN(paint_follows_a_strong_edge);
     RUN(strokes_of_a_label_join_while_they_stand);
+    RUN(without_edges_the_label_keeps_to_the_strokes);
     RUN(bad_strokes_are_refused);
 }
