@@ -482,6 +482,11 @@ static int strokes_linked(const sv_segmenter *s, const sv_stroke *a, const sv_st
  * (the rest: cut by the reach, or weak) is walled in. */
 #define STRONG_STEP 1.5
 #define STRONG_WALLED 0.75
+/* A walled-in label's reach grows (doubling) up to this factor while at
+ * least GROW_WALLED of its frontier is a step of more than GROW_STEP sd. */
+#define GROW_MAX 4
+#define GROW_STEP 4.0
+#define GROW_WALLED 0.65
 typedef struct env_slice {
     int axis;
     double z, c[2], h[2]; /* slice position, centre and half-axes in mm */
@@ -564,18 +569,175 @@ static double envelope_at(const env_slice *e, size_t n, const double c[3])
     return best;
 }
 
+/* Mark the supervoxels within f x reach of the strokes set[0..m) (bit 1 of
+ * ws->sv; bits 1 and 2 cleared first). Only supervoxels within reach can go
+ * either way; those beyond are background. So the flood runs on the in-reach
+ * part of the graph, seeded with the object, the in-reach intensity
+ * outliers, and the out-of-reach neighbours of in-reach supervoxels (cost 0,
+ * like every background marker) — the same assignment as flooding the whole
+ * graph, in time proportional to the strokes' neighbourhood. */
+static void mark_reach(const sv_segmenter *s, const sv_stroke *const *set, size_t m, const double *reach, double f)
+{
+    const sv_sv_graph *g = s->graph;
+    const double *sp = s->image->spacing;
+    uint8_t *tsv = s->ws->sv;
+    double lo[3], hi[3], rlo[3], rhi[3], r = 0, rmax = 0;
+    size_t q, i;
+    uint32_t id;
+    int k;
+    for (q = 0; q < m; q++) {
+        r += f * reach[q] / (double)m;
+        rmax = fmax(rmax, f * reach[q]);
+    }
+    for (k = 0; k < 3; k++) {
+        int across = 1;
+        lo[k] = HUGE_VAL;
+        hi[k] = -HUGE_VAL;
+        for (q = 0; q < m; q++) {
+            across &= set[q]->axis == k;
+            for (i = 0; i < set[q]->npoints; i++) {
+                lo[k] = fmin(lo[k], set[q]->points[3 * i + k] * sp[k]);
+                hi[k] = fmax(hi[k], set[q]->points[3 * i + k] * sp[k]);
+            }
+        }
+        /* no centroid outside the strokes' box grown by the largest reach is in reach */
+        rlo[k] = lo[k] - rmax;
+        rhi[k] = hi[k] + rmax;
+        /* the box of several strokes is in reach: within their slices it
+         * reaches half as far as the strokes do (a cross drawn inside a
+         * structure stops short of its edges; a box of strokes on one line
+         * would be flat); across slices it spans the strokes' own slices, and
+         * the reach does the rest */
+        if (!across) {
+            lo[k] -= 0.5 * r;
+            hi[k] += 0.5 * r;
+        }
+    }
+    for (id = 1; id <= g->count; id++) {
+        const double *c = g->centroid + 3 * id;
+        tsv[id] &= 1;
+        if (tsv[id]) {
+            tsv[id] |= 2;
+            continue;
+        }
+        if (m > 1 && c[0] >= lo[0] && c[0] <= hi[0] && c[1] >= lo[1] && c[1] <= hi[1] && c[2] >= lo[2] && c[2] <= hi[2]) {
+            tsv[id] |= 2;
+            continue;
+        }
+        if (c[0] < rlo[0] || c[0] > rhi[0] || c[1] < rlo[1] || c[1] > rhi[1] || c[2] < rlo[2] || c[2] > rhi[2]) continue;
+        for (q = 0; q < m; q++)
+            if (dist_to_stroke(c, set[q], sp) <= f * reach[q]) {
+                tsv[id] |= 2;
+                break;
+            }
+    }
+}
+
+/* The competition on the in-reach graph: object markers (touched), intensity
+ * outliers (beyond k sd of mu), with use_env the supervoxels outside the
+ * envelope, and with `beyond` the out-of-reach neighbours, all flooded by the
+ * largest step on the path (minimax). side[] must be all 0; it gets 1 for the
+ * object. Returns the object's frontier: cut by the reach, in reach, and how
+ * much of that is a strong edge (> STRONG_STEP sd) and a wall (> GROW_STEP
+ * sd). 0 on out of memory. */
+static int flood(const sv_segmenter *s, sv_stroke_ws *ws, uint8_t *side, double mu, double sd, int beyond, int use_env,
+                 const env_slice *env, size_t nenv, double *cut, double *edge, double *strong, double *wall)
+{
+    const sv_sv_graph *g = s->graph;
+    uint8_t *tsv = ws->sv, *bside = ws->bestside;
+    double *best = ws->best;
+    size_t hn = 0;
+    uint32_t id;
+    *cut = *edge = *strong = *wall = 0;
+    /* an entry no better than one already queued for its supervoxel
+     * (cost, then side: the order the heap pops them in) cannot win, so
+     * it is not queued: the same assignment, far fewer heap operations */
+    for (id = 1; id <= g->count; id++) {
+        tsv[id] &= 3;
+        if (tsv[id] & 2) best[id] = HUGE_VAL, bside[id] = 3;
+    }
+    for (id = 1; id <= g->count; id++) {
+        pq e;
+        uint32_t a;
+        if (!(tsv[id] & 2)) continue;
+        e.c = 0;
+        e.b = id;
+        if (tsv[id] & 1) {
+            e.a = 1;
+        } else if (fabs(g->mean[id] - mu) > s->paint.k_sd * sd) {
+            e.a = 2;
+        } else if (use_env && envelope_at(env, nenv, g->centroid + 3 * id) > ENV_OUTSIDE) {
+            e.a = 2;
+        } else {
+            e.a = 0;
+        }
+        if (e.a) {
+            best[id] = 0;
+            bside[id] = (uint8_t)e.a;
+            if (!pq_push(&ws->heap, &hn, &ws->hcap, e)) return 0;
+        }
+        /* without `beyond`, the beyond-reach markers could only take what no
+         * other marker reaches, which stays unlabelled anyway: not queued */
+        for (a = g->adj_off[id]; beyond && a < g->adj_off[id + 1]; a++) {
+            pq f;
+            uint32_t o = g->adj[a];
+            if (tsv[o] & 6) continue; /* in reach, or already queued */
+            tsv[o] |= 4;
+            /* beyond reach: background, and a seed for its in-reach neighbours */
+            f.c = 0;
+            f.b = o;
+            f.a = 2;
+            if (!pq_push(&ws->heap, &hn, &ws->hcap, f)) return 0;
+        }
+    }
+    while (hn) {
+        pq e = pq_pop(ws->heap, &hn);
+        uint32_t a;
+        if (side[e.b]) continue;
+        side[e.b] = e.a;
+        for (a = g->adj_off[e.b]; a < g->adj_off[e.b + 1]; a++) {
+            uint32_t o = g->adj[a];
+            pq f;
+            if (side[o] || !(tsv[o] & 2)) continue; /* the flood stays within reach */
+            f.c = fmax(e.c, fabs(g->mean[o] - g->mean[e.b]));
+            f.b = o;
+            f.a = e.a;
+            if (f.c > best[o] || (f.c == best[o] && f.a >= bside[o])) continue;
+            best[o] = f.c;
+            bside[o] = (uint8_t)f.a;
+            if (!pq_push(&ws->heap, &hn, &ws->hcap, f)) return 0;
+        }
+    }
+    if (beyond) return 1;
+    for (id = 1; id <= g->count; id++) {
+        uint32_t a;
+        if (side[id] != 1) continue;
+        for (a = g->adj_off[id]; a < g->adj_off[id + 1]; a++) {
+            uint32_t o = g->adj[a];
+            if (side[o] == 1) continue;
+            if (tsv[o] & 2) {
+                *edge += 1;
+                *strong += fabs(g->mean[o] - g->mean[id]) > STRONG_STEP * sd;
+                *wall += fabs(g->mean[o] - g->mean[id]) > GROW_STEP * sd;
+            } else {
+                *cut += 1;
+            }
+        }
+    }
+    return 1;
+}
+
 /* Decide which supervoxels the paint strokes set[0..m) label together:
  * side[s] = 1 (object). The touched voxels of all of them are in t. */
 static sv_status compete(const sv_segmenter *s, const sv_stroke *const *set, size_t m, const touched *t, uint8_t *side)
 {
     const sv_sv_graph *g = s->graph;
     const double *sp = s->image->spacing;
-    double sum = 0, sum2 = 0, mu, sd, sdmin = 0, reach[SV_STROKE_MEMORY + 1], lo[3], hi[3], rlo[3], rhi[3];
-    size_t i, n = 0, hn = 0, q;
+    double sum = 0, sum2 = 0, mu, sd, sdmin = 0, reach[SV_STROKE_JOIN + 1];
+    size_t i, n = 0, q;
     uint32_t id, touched_svs = 0;
     sv_stroke_ws *ws = t->ws;
     uint8_t *tsv = ws->sv;
-    int k, pass, use_env = 0;
     env_slice env[SV_STROKE_JOIN + 1];
     size_t nenv = envelope_build(set, m, sp, env);
     for (i = 0; i < t->n; i++) {
@@ -596,159 +758,46 @@ static sv_status compete(const sv_segmenter *s, const sv_stroke *const *set, siz
     /* a stroke over a flat region has ~0 spread: allow at least the touched supervoxels' own */
     sd = fmax(sd, sdmin / touched_svs);
     if (sd <= 0) sd = 1e-6 * fmax(1.0, fabs(mu));
-    for (k = 0; k < 3; k++) {
-        lo[k] = HUGE_VAL;
-        hi[k] = -HUGE_VAL;
-    }
-    for (q = 0; q < m; q++) {
-        reach[q] = stroke_reach(s, set[q]);
-        for (i = 0; i < set[q]->npoints; i++)
-            for (k = 0; k < 3; k++) {
-                lo[k] = fmin(lo[k], set[q]->points[3 * i + k] * sp[k]);
-                hi[k] = fmax(hi[k], set[q]->points[3 * i + k] * sp[k]);
-            }
-    }
+    for (q = 0; q < m; q++) reach[q] = stroke_reach(s, set[q]);
+    /* The first flood (edges only, beyond-reach markers held back) at the
+     * strokes' reach. If strong edges wall the label in but the reach cuts it
+     * (a ventricle marked on a slice where it is small), the reach doubles,
+     * up to GROW_MAX x, while the label stays walled in: it goes as far
+     * as the edges say. If a larger reach lets it leak (no longer walled), the
+     * last walled reach is taken. Then, unless enclosed, the second flood. */
     {
-        /* within their slices the box reaches half as far as the strokes do
-         * (a cross drawn inside a structure stops short of its edges; a box of
-         * strokes on one line would be flat); across slices it spans the
-         * strokes' own slices, and the reach does the rest */
-        double r = 0;
-        for (q = 0; q < m; q++) r += reach[q] / (double)m;
-        for (k = 0; k < 3; k++) {
-            int across = 1;
-            for (q = 0; q < m; q++) across &= set[q]->axis == k;
-            if (across) continue;
-            lo[k] -= 0.5 * r;
-            hi[k] += 0.5 * r;
-        }
-    }
-    /* Only supervoxels within reach can go either way; those beyond are
-     * background. So the flood runs on the in-reach part of the graph, seeded
-     * with the object, the in-reach intensity outliers, and the out-of-reach
-     * neighbours of in-reach supervoxels (cost 0, like every background
-     * marker) — the same assignment as flooding the whole graph, in time
-     * proportional to the strokes' neighbourhood. bit 1 of ws->sv = in reach. */
-    /* no centroid outside the strokes' box grown by the largest reach is in reach */
-    for (k = 0; k < 3; k++) {
-        double rmax = 0;
-        rlo[k] = HUGE_VAL;
-        rhi[k] = -HUGE_VAL;
-        for (q = 0; q < m; q++) {
-            rmax = fmax(rmax, reach[q]);
-            for (i = 0; i < set[q]->npoints; i++) {
-                rlo[k] = fmin(rlo[k], set[q]->points[3 * i + k] * sp[k]);
-                rhi[k] = fmax(rhi[k], set[q]->points[3 * i + k] * sp[k]);
+        double f = 1, cut, edge, strong, grow_wall;
+        int use_env = 0, was_enclosed = 0;
+        for (;;) {
+            int enclosed, walled;
+            mark_reach(s, set, m, reach, f);
+            memset(side, 0, (size_t)g->count + 1);
+            if (!flood(s, ws, side, mu, sd, 0, 0, env, nenv, &cut, &edge, &strong, &grow_wall)) goto oom;
+            enclosed = cut <= s->paint.enclosed * (cut + edge);
+            walled = strong >= STRONG_WALLED * (edge + cut);
+            /* a grown reach is kept only while the label stays walled in by
+             * very strong edges (a ventricle's); grey matter next to white
+             * matter is walled at 1.5 sd but leaks as the reach grows */
+            if (f > 1 && grow_wall < GROW_WALLED * (edge + cut)) walled = 0;
+            if (f > 1 && !walled) { /* it leaked at this reach: back to the last walled one */
+                f /= 2;
+                mark_reach(s, set, m, reach, f);
+                if (!was_enclosed) break;
+                memset(side, 0, (size_t)g->count + 1);
+                if (!flood(s, ws, side, mu, sd, 0, 0, env, nenv, &cut, &edge, &strong, &grow_wall)) goto oom;
+                return SV_OK;
             }
-        }
-        rlo[k] -= rmax;
-        rhi[k] += rmax;
-    }
-    for (id = 1; id <= g->count; id++) {
-        const double *c = g->centroid + 3 * id;
-        if (tsv[id]) {
-            tsv[id] |= 2;
-            continue;
-        }
-        if (m > 1 && c[0] >= lo[0] && c[0] <= hi[0] && c[1] >= lo[1] && c[1] <= hi[1] && c[2] >= lo[2] && c[2] <= hi[2]) {
-            tsv[id] |= 2;
-            continue;
-        }
-        if (c[0] < rlo[0] || c[0] > rhi[0] || c[1] < rlo[1] || c[1] > rhi[1] || c[2] < rlo[2] || c[2] > rhi[2]) continue;
-        for (q = 0; q < m; q++)
-            if (dist_to_stroke(c, set[q], sp) <= reach[q]) {
-                tsv[id] |= 2;
+            if (enclosed && (!walled || cut == 0 || f >= GROW_MAX)) return SV_OK;
+            if (!walled) { /* f == 1: no edges wall it in, so the envelope bounds it */
+                use_env = 1;
                 break;
             }
-    }
-    for (pass = 0; pass < 2; pass++) {
-        /* pass 0: edges alone bound the label within reach (the beyond-reach
-         * markers never beat the stroke); if the result is mostly cut by the
-         * reach rather than enclosed by intensity edges, the structure has no
-         * edges to stop it: pass 1 lets the beyond-reach markers compete */
-        double cut = 0, edge = 0, strong = 0;
-        double *best = ws->best;
-        uint8_t *bside = ws->bestside;
-        if (pass == 1) {
-            for (id = 1; id <= g->count; id++) tsv[id] &= 3;
-            memset(side, 0, (size_t)g->count + 1);
+            if (f >= GROW_MAX) break;
+            was_enclosed = enclosed;
+            f *= 2;
         }
-        /* an entry no better than one already queued for its supervoxel
-         * (cost, then side: the order the heap pops them in) cannot win, so
-         * it is not queued: the same assignment, far fewer heap operations */
-        for (id = 1; id <= g->count; id++)
-            if (tsv[id] & 2) best[id] = HUGE_VAL, bside[id] = 3;
-        for (id = 1; id <= g->count; id++) {
-            pq e;
-            uint32_t a;
-            if (!(tsv[id] & 2)) continue;
-            e.c = 0;
-            e.b = id;
-            if (tsv[id] & 1) {
-                e.a = 1;
-            } else if (fabs(g->mean[id] - mu) > s->paint.k_sd * sd) {
-                e.a = 2;
-            } else if (use_env && envelope_at(env, nenv, g->centroid + 3 * id) > ENV_OUTSIDE) {
-                e.a = 2;
-            } else {
-                e.a = 0;
-            }
-            if (e.a) {
-                best[id] = 0;
-                bside[id] = (uint8_t)e.a;
-                if (!pq_push(&ws->heap, &hn, &ws->hcap, e)) goto oom;
-            }
-            /* pass 0: the beyond-reach markers could only take what no other
-             * marker reaches, which stays unlabelled anyway: not queued */
-            for (a = g->adj_off[id]; pass == 1 && a < g->adj_off[id + 1]; a++) {
-                pq f;
-                uint32_t o = g->adj[a];
-                if (tsv[o] & 6) continue; /* in reach, or already queued */
-                tsv[o] |= 4;
-                /* beyond reach: background, and a seed for its in-reach neighbours */
-                f.c = 0;
-                f.b = o;
-                f.a = 2;
-                if (!pq_push(&ws->heap, &hn, &ws->hcap, f)) goto oom;
-            }
-        }
-        while (hn) {
-            pq e = pq_pop(ws->heap, &hn);
-            uint32_t a;
-            if (side[e.b]) continue;
-            side[e.b] = e.a;
-            for (a = g->adj_off[e.b]; a < g->adj_off[e.b + 1]; a++) {
-                uint32_t o = g->adj[a];
-                pq f;
-                if (side[o] || !(tsv[o] & 2)) continue; /* the flood stays within reach */
-                f.c = fmax(e.c, fabs(g->mean[o] - g->mean[e.b]));
-                f.b = o;
-                f.a = e.a;
-                if (f.c > best[o] || (f.c == best[o] && f.a >= bside[o])) continue;
-                best[o] = f.c;
-                bside[o] = (uint8_t)f.a;
-                if (!pq_push(&ws->heap, &hn, &ws->hcap, f)) goto oom;
-            }
-        }
-        if (pass == 1) break;
-        for (id = 1; id <= g->count; id++) {
-            uint32_t a;
-            if (side[id] != 1) continue;
-            for (a = g->adj_off[id]; a < g->adj_off[id + 1]; a++) {
-                uint32_t o = g->adj[a];
-                if (side[o] == 1) continue;
-                if (tsv[o] & 2) {
-                    edge += 1;
-                    strong += fabs(g->mean[o] - g->mean[id]) > STRONG_STEP * sd;
-                }
-                else cut += 1;
-            }
-        }
-        if (cut <= s->paint.enclosed * (cut + edge)) break;
-        /* walled in by strong edges (ventricles): the reach alone limits it;
-         * otherwise (grey nuclei in white matter of about their intensity)
-         * the strokes' envelope does too */
-        use_env = strong < STRONG_WALLED * (edge + cut);
+        memset(side, 0, (size_t)g->count + 1);
+        if (!flood(s, ws, side, mu, sd, 1, use_env, env, nenv, &cut, &edge, &strong, &grow_wall)) goto oom;
     }
     return SV_OK;
 oom:

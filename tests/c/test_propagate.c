@@ -235,6 +235,33 @@ static void strokes_of_a_label_join_while_they_stand(void)
     bar = 0;
 }
 
+static void a_walled_label_goes_as_far_as_its_edges(void)
+{
+    /* a cross in the middle of a bar that strong edges wall in: its reach
+     * (~7 mm) covers slices 5..19, but the label follows the walls to both
+     * ends of the bar (k = 2..21) and no further */
+    fixture f;
+    double a[6] = {31, 20, 12, 37, 20, 12}, b[6] = {34, 17, 12, 34, 23, 12};
+    sv_stroke sa = {2, 1, SV_STROKE_PAINT, 1, a, 2, 0}, sb = {2, 1, SV_STROKE_PAINT, 1, b, 2, 0};
+    size_t in = 0, outside = 0;
+    int i, j, k;
+    bar = 1;
+    if (!setup(&f, -HUGE_VAL)) { CHECK(0); bar = 0; return; }
+    CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &sa, NULL), SV_OK);
+    CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &sb, NULL), SV_OK);
+    for (k = 0; k < 24; k++)
+        for (j = 0; j < 40; j++)
+            for (i = 0; i < 48; i++) {
+                in += in_bar(i, j, k);
+                outside += !in_bar(i, j, k) && ((uint8_t *)f.layer->data)[i + 48 * (j + 40 * k)] == 1;
+            }
+    CHECK(bar_painted(&f, 0, 23) > in * 9 / 10);
+    CHECK(bar_painted(&f, 2, 4) > 0 && bar_painted(&f, 19, 21) > 0);
+    CHECK(outside < in / 20);
+    teardown(&f);
+    bar = 0;
+}
+
 /* Labelled voxels of slice k (any i, j). */
 static size_t slice_painted(const fixture *f, int k)
 {
@@ -354,5 +381,6 @@ void suite_propagate(void)
     RUN(paint_follows_a_strong_edge);
     RUN(strokes_of_a_label_join_while_they_stand);
     RUN(without_edges_the_label_keeps_to_the_strokes);
+    RUN(a_walled_label_goes_as_far_as_its_edges);
     RUN(bad_strokes_are_refused);
 }
