@@ -17,8 +17,10 @@ SHARED ?= ../shared
 CC ?= cc
 CSTD := -std=c99 -D_POSIX_C_SOURCE=200809L
 WARN := -Wall -Wextra -pedantic -Werror
-CFLAGS_NATIVE := $(CSTD) $(WARN) -O2 -g -Icore/include -I/usr/include/stb
-CFLAGS_SAN := $(CSTD) $(WARN) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+# native builds use threads (core/src/parallel.c): supervoxels and meshing spread over the cores
+THREADS := -DSV_THREADS -pthread
+CFLAGS_NATIVE := $(CSTD) $(WARN) $(THREADS) -O2 -g -Icore/include -I/usr/include/stb
+CFLAGS_SAN := $(CSTD) $(WARN) $(THREADS) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
               -fno-sanitize-recover=undefined -Icore/include -I/usr/include/stb
 LIBS_NATIVE := -lz -lpng -lm
 
