@@ -416,6 +416,7 @@ static sv_status grow(snic *s)
 typedef struct tiler {
     snic *s;
     sv_progress_fn progress;  /* s's, called between phases */
+    uint32_t band, bend;      /* the phase's band and its end (what the growers copy) */
     snic *w[SV_MAX_THREADS];  /* per thread: a grower (its own queue), sharing s's records and centroids */
     uint32_t *cand, ncand;    /* the phase's tiles with waiting entries, in raster order */
     uint32_t *parent;         /* per tile: union-find over the phase's tiles */
@@ -446,8 +447,8 @@ static sv_status grow_piece(void *ctx, size_t piece, unsigned worker)
     if (!w) return sv_fail(SV_ENOMEM, "out of memory growing supervoxels");
     w->out = &T->bufs[piece];
     w->out->n = 0;
-    w->band = T->s->band;
-    w->bend = T->s->bend;
+    w->band = T->band;
+    w->bend = T->bend;
     for (t = T->first[piece]; t != QNIL; t = T->nextt[t]) {
         uint32_t c = T->taken[t];
         w->cur_tile = t;
@@ -524,6 +525,8 @@ static sv_status grow_phase(tiler *T, uint32_t col, int *any)
     }
     for (p = 0; p < SV_MAX_THREADS; p++)
         if (T->w[p]) done0 += T->w[p]->done;
+    T->band = s->band;
+    T->bend = s->bend;
     st = sv_parallel_for(T->npieces, grow_piece, T);
     /* the taken chunks are free again; the pieces' waiting entries join the lists in piece order */
     for (k = 0; k < T->ncand; k++) {
