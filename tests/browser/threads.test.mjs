@@ -2,11 +2,14 @@
 // page is cross-origin isolated: the worker runs supervox-mt (a pool of nested
 // workers), the metadata panel says "core: N threads", supervoxels compute and a
 // stroke's structure shows as a 3D surface, with no console error. Served plainly
-// (no special headers, as any static host) the single-threaded core runs.
+// (no special headers, as any static host) the single-threaded core runs. dist/
+// from a host that sends the headers runs the threaded core, also offline.
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { test } from 'node:test';
 
 import * as h from './browser.mjs';
+import { serve } from './server.mjs';
 
 /** Screenshot the metadata panel (it holds the "Core" row). */
 async function shotMeta(page, name) {
@@ -75,5 +78,59 @@ test('without the headers the single-threaded core runs', async () => {
     assert.deepEqual(errors, []);
   } finally {
     await app.close();
+  }
+});
+
+test('dist/ from a host that sends COOP/COEP: the threaded core, also offline from the service worker', async () => {
+  const SUB = '/site/';
+  const server = await serve(path.join(h.ROOT, 'dist'), SUB, {}, { isolate: true });
+  const browser = await h.launch();
+  try {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 860 } });
+    const page = await context.newPage();
+    const errors = h.watchErrors(page);
+    const ready = async () => {
+      await page.waitForFunction(() => document.body.dataset.state !== 'loading', null, { timeout: 30000 });
+      assert.equal(await page.evaluate(() => document.body.dataset.state), 'ready', await page.textContent('#error'));
+      await page.waitForFunction(() => window.supervox.core !== null);
+      const info = await page.evaluate(() => window.supervox.core);
+      assert.equal(info.threaded, true, 'the threaded build runs');
+      assert.ok(info.threads >= 2);
+    };
+    const compute = async () => {
+      await page.fill('#sv-count', '4000');
+      await page.fill('#sv-threshold', '1');
+      await page.click('#sv-compute');
+      await page.waitForFunction(() => /supervoxels in/.test(document.getElementById('sv-status').textContent), null, { timeout: 60000 });
+      await h.drag(page, 'axial', 60, 95, 75, 95, 3);
+      await h.idle(page);
+      await page.waitForFunction(() => window.supervox.view3d.pending.size === 0 && !window.supervox.meshes.running && window.supervox.view3d.triangles > 500, null, { timeout: 30000 });
+    };
+    await page.goto(server.url);
+    await ready();
+    await compute();
+    // the service worker holds the threaded build's files too
+    const cached = await page.evaluate(async () => {
+      await navigator.serviceWorker.ready;
+      if (!navigator.serviceWorker.controller) await new Promise((r) => navigator.serviceWorker.addEventListener('controllerchange', r, { once: true }));
+      const names = await caches.keys();
+      const cache = await caches.open(names.find((n) => n.startsWith('supervox ')));
+      return (await cache.keys()).map((r) => r.url);
+    });
+    for (const f of ['supervox-mt.js', 'supervox-mt.wasm', 'supervox-mt.worker.js']) assert.ok(cached.includes(`${server.url}build/${f}`), `${f} cached`);
+    // offline: the page, its worker and the pool's workers all come from the cache, still isolated
+    await context.setOffline(true);
+    const served = server.requests.length;
+    await page.reload();
+    await ready();
+    assert.equal(await page.evaluate(() => self.crossOriginIsolated), true, 'the cached page keeps its headers');
+    await compute();
+    await h.settle(page);
+    await h.shot(page, 'threads-dist-offline');
+    assert.equal(server.requests.length, served, `the server was asked for ${server.requests.slice(served).join(', ')}`);
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+    await server.close();
   }
 });
