@@ -29,6 +29,14 @@
  *   d^2 drops by more than a factor 2^0.5 (its centroid moved a little
  *   closer); a different supervoxel requeues it for any gain. Such small
  *   requeues were half of all queue traffic and barely change the result.
+ * - Colour phases (threads). Within a band the tiles are grown in 8 phases by
+ *   colour (tile coordinates mod 2: tiles of one colour never share a face),
+ *   and the tiles of a phase grow in parallel (supervox/parallel.h), grouped
+ *   when they hold entries of one supervoxel so that its centroid grows in one
+ *   order; entries for other tiles join the waiting lists after the phase in
+ *   group order. The order depends on the image alone, so the map is the same
+ *   for any thread count; against the raster order of tiles it moved boundary
+ *   recall and undersegmentation error on the demo brain by at most 0.006.
  * On the demo brain at 1000 and 5000 supervoxels both left boundary recall
  * and undersegmentation error within 0.01 of the global-queue version
  * (docs/bench-results.md), still well ahead of skimage slic.
