@@ -17,8 +17,10 @@ SHARED ?= ../shared
 CC ?= cc
 CSTD := -std=c99 -D_POSIX_C_SOURCE=200809L
 WARN := -Wall -Wextra -pedantic -Werror
-CFLAGS_NATIVE := $(CSTD) $(WARN) -O2 -g -Icore/include -I/usr/include/stb
-CFLAGS_SAN := $(CSTD) $(WARN) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+# native builds use threads (core/src/parallel.c): supervoxels and meshing spread over the cores
+THREADS := -DSV_THREADS -pthread
+CFLAGS_NATIVE := $(CSTD) $(WARN) $(THREADS) -O2 -g -Icore/include -I/usr/include/stb
+CFLAGS_SAN := $(CSTD) $(WARN) $(THREADS) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
               -fno-sanitize-recover=undefined -Icore/include -I/usr/include/stb
 LIBS_NATIVE := -lz -lpng -lm
 
@@ -84,7 +86,7 @@ $(B)/supervox-san: $(CLI_SRC) $(B)/libsupervox-san.a $(CORE_HDR)
 $(B)/test_core: $(TEST_SRC) $(TEST_HDR) $(B)/libsupervox-san.a
 	$(CC) $(CFLAGS_SAN) -Itests/c $(TEST_SRC) $(B)/libsupervox-san.a $(LIBS_NATIVE) -o $@
 
-wasm: $(WASM_OUT)/supervox.js $(WASM_OUT)/vendor/three.module.js
+wasm: $(WASM_OUT)/supervox.js $(WASM_OUT)/supervox-mt.js $(WASM_OUT)/vendor/three.module.js
 
 # three.js from npm (package-lock.json pins it), served from the site itself: no CDN
 THREE := node_modules/three
@@ -107,6 +109,28 @@ $(WASM_OUT)/supervox.js: $(CORE_SRC) $(CORE_HDR) wasm-build/wasm_api.c wasm-buil
 	  $(TP)/lib/libpng16.a $(TP)/lib/libz.a -o $@
 	@# the glue is CommonJS; tell Node so, inside this "type": "module" package
 	echo '{"type": "commonjs"}' > $(WASM_OUT)/package.json
+
+# The threaded core: the same sources with -pthread (supervoxels and meshing on
+# a pool of threads, see core/src/parallel.c). The worker loads it only where
+# the page is cross-origin isolated (SharedArrayBuffer); supervox.js everywhere else.
+WASM_MT_LDFLAGS := $(WASM_LDFLAGS) -pthread
+# the pool's workers start with the module (a thread cannot start while the caller
+# waits for it): one per logical core beyond the caller's, at most 7 (SV_MAX_THREADS - 1)
+WASM_MT_LDFLAGS += -sPTHREAD_POOL_SIZE='Math.min(7,Math.max(1,(typeof navigator=="object"&&navigator.hardwareConcurrency||require("os").cpus().length)-1))'
+# past the pool, pthread_create fails (the core then uses fewer threads) instead of deadlocking
+WASM_MT_LDFLAGS += -sPTHREAD_POOL_SIZE_STRICT=2
+# the heap may still grow; JS re-reads its views (core-api.js), so the glue's warning is moot
+WASM_MT_LDFLAGS += -Wno-pthreads-mem-growth
+
+$(WASM_OUT)/supervox-mt.js: $(CORE_SRC) $(CORE_HDR) wasm-build/wasm_api.c wasm-build/exports.txt wasm-build/pre.js \
+                            $(TP)/lib-mt/libz.a $(TP)/lib-mt/libpng16.a
+	@mkdir -p $(WASM_OUT)
+	$(EMCC) $(WASM_CFLAGS) -pthread $(WASM_MT_LDFLAGS) $(CORE_SRC) wasm-build/wasm_api.c \
+	  $(TP)/lib-mt/libpng16.a $(TP)/lib-mt/libz.a -o $@
+	echo '{"type": "commonjs"}' > $(WASM_OUT)/package.json
+
+$(TP)/lib-mt/libz.a $(TP)/lib-mt/libpng16.a:
+	bash wasm-build/deps.sh
 
 # --- dist ---------------------------------------------------------------------
 # web/ packaged for deployment (wasm-build/dist/build.mjs says how); esbuild from npm

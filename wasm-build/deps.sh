@@ -4,7 +4,9 @@
 # 1. Debian packages that are missing (needs root; apt-get update only if something is missing).
 # 2. npm packages (`npm ci`, only when package-lock.json changed since the last install).
 # 3. zlib and libpng built for wasm from Debian's source packages into
-#    wasm-build/third_party/ (ignored by git), once.
+#    wasm-build/third_party/ (ignored by git), once: lib/ for the single-threaded
+#    core, lib-mt/ built with -pthread for the threaded one (objects linked into
+#    a -pthread build must be compiled with it: shared memory and atomics).
 #
 # A second run does nothing and takes a few seconds.
 set -euo pipefail
@@ -42,10 +44,10 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
 fi
 
 # --- 3. zlib + libpng for wasm -----------------------------------------------
-if [ -f "$TP/lib/libz.a" ] && [ -f "$TP/lib/libpng16.a" ]; then
+if [ -f "$TP/lib/libz.a" ] && [ -f "$TP/lib/libpng16.a" ] && [ -f "$TP/lib-mt/libz.a" ] && [ -f "$TP/lib-mt/libpng16.a" ]; then
   exit 0
 fi
-mkdir -p "$TP/src" "$TP/lib" "$TP/include"
+mkdir -p "$TP/src" "$TP/lib" "$TP/lib-mt" "$TP/include"
 cd "$TP/src"
 if ! ls -d zlib-*/ >/dev/null 2>&1 || ! ls -d libpng1.6-*/ >/dev/null 2>&1; then
   if [ "$(id -u)" != 0 ]; then
@@ -75,29 +77,38 @@ fi
 ZSRC=$(ls -d "$TP"/src/zlib-*/ | head -1)
 PSRC=$(ls -d "$TP"/src/libpng1.6-*/ | head -1)
 
-log "building zlib for wasm from $(basename "$ZSRC")"
-ZB=$TP/build/zlib
-rm -rf "$ZB" && mkdir -p "$ZB"
-# zconf.h as ./configure would leave it: unistd.h and stdarg.h switched on
-sed -e 's|^#ifdef HAVE_UNISTD_H .*|#if 1|' \
-    -e 's|^#ifdef HAVE_STDARG_H .*|#if 1|' \
-    "$ZSRC/zconf.h" >"$TP/include/zconf.h"
-cp "$ZSRC/zlib.h" "$TP/include/"
-for f in adler32 compress crc32 deflate gzclose gzlib gzread gzwrite infback inffast inflate inftrees trees uncompr zutil; do
-  emcc -O3 -msimd128 -DHAVE_UNISTD_H -DHAVE_STDARG_H -DHAVE_HIDDEN -I"$TP/include" -c "$ZSRC/$f.c" -o "$ZB/$f.o"
-done
-emar rcs "$TP/lib/libz.a" "$ZB"/*.o
+# build_libs LIBDIR FLAGS...: zlib and libpng compiled with FLAGS into $TP/LIBDIR
+build_libs() {
+  local out=$TP/$1
+  shift
+  [ -f "$out/libz.a" ] && [ -f "$out/libpng16.a" ] && return 0
+  log "building zlib for wasm from $(basename "$ZSRC") into $(basename "$out") ($*)"
+  ZB=$TP/build/zlib-$(basename "$out")
+  rm -rf "$ZB" && mkdir -p "$ZB" "$out"
+  # zconf.h as ./configure would leave it: unistd.h and stdarg.h switched on
+  sed -e 's|^#ifdef HAVE_UNISTD_H .*|#if 1|' \
+      -e 's|^#ifdef HAVE_STDARG_H .*|#if 1|' \
+      "$ZSRC/zconf.h" >"$TP/include/zconf.h"
+  cp "$ZSRC/zlib.h" "$TP/include/"
+  for f in adler32 compress crc32 deflate gzclose gzlib gzread gzwrite infback inffast inflate inftrees trees uncompr zutil; do
+    emcc -O3 -msimd128 "$@" -DHAVE_UNISTD_H -DHAVE_STDARG_H -DHAVE_HIDDEN -I"$TP/include" -c "$ZSRC/$f.c" -o "$ZB/$f.o"
+  done
+  rm -f "$out/libz.a"
+  emar rcs "$out/libz.a" "$ZB"/*.o
 
-log "building libpng for wasm from $(basename "$PSRC")"
-PB=$TP/build/png
-rm -rf "$PB" && mkdir -p "$PB"
-ZVER=$(sed -n 's/^#define ZLIB_VERNUM 0x\([0-9a-f]*\).*/\1/p' "$ZSRC/zlib.h")
-sed -e "s/^#define PNG_ZLIB_VERNUM .*/#define PNG_ZLIB_VERNUM 0x$ZVER/" \
-    "$PSRC/scripts/pnglibconf.h.prebuilt" >"$TP/include/pnglibconf.h"
-cp "$PSRC/png.h" "$PSRC/pngconf.h" "$TP/include/"
-for f in png pngerror pngget pngmem pngpread pngread pngrio pngrtran pngrutil pngset pngtrans pngwio pngwrite pngwtran pngwutil; do
-  emcc -O3 -msimd128 -DPNG_ARM_NEON_OPT=0 -DPNG_INTEL_SSE_OPT=0 -I"$TP/include" -c "$PSRC/$f.c" -o "$PB/$f.o"
-done
-rm -f "$TP/lib/libpng16.a"
-emar rcs "$TP/lib/libpng16.a" "$PB"/*.o
-log "wasm libraries ready in wasm-build/third_party/lib"
+  log "building libpng for wasm from $(basename "$PSRC") into $(basename "$out")"
+  PB=$TP/build/png-$(basename "$out")
+  rm -rf "$PB" && mkdir -p "$PB"
+  ZVER=$(sed -n 's/^#define ZLIB_VERNUM 0x\([0-9a-f]*\).*/\1/p' "$ZSRC/zlib.h")
+  sed -e "s/^#define PNG_ZLIB_VERNUM .*/#define PNG_ZLIB_VERNUM 0x$ZVER/" \
+      "$PSRC/scripts/pnglibconf.h.prebuilt" >"$TP/include/pnglibconf.h"
+  cp "$PSRC/png.h" "$PSRC/pngconf.h" "$TP/include/"
+  for f in png pngerror pngget pngmem pngpread pngread pngrio pngrtran pngrutil pngset pngtrans pngwio pngwrite pngwtran pngwutil; do
+    emcc -O3 -msimd128 "$@" -DPNG_ARM_NEON_OPT=0 -DPNG_INTEL_SSE_OPT=0 -I"$TP/include" -c "$PSRC/$f.c" -o "$PB/$f.o"
+  done
+  rm -f "$out/libpng16.a"
+  emar rcs "$out/libpng16.a" "$PB"/*.o
+}
+build_libs lib
+build_libs lib-mt -pthread
+log "wasm libraries ready in wasm-build/third_party/lib and lib-mt"

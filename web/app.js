@@ -41,8 +41,19 @@ const PRESETS = {
 // supervox.html (make dist, one file for file://) sets SupervoxInline: its worker and demo are inside the page
 const INLINE = /** @type {any} */ (globalThis).SupervoxInline;
 const bridge = new CoreBridge(new URL('./worker/worker.js', import.meta.url), INLINE?.makeWorker);
+/** Which core runs (the worker's answer to ping): threads in use, and whether it is the threaded build. */
+let coreInfo = /** @type {{threads: number, threaded: boolean} | null} */ (null);
+/** "core: 2 threads" (the threaded build, where the page is cross-origin isolated) or "core: single thread". */
+const coreText = () => (!coreInfo ? '' : coreInfo.threaded && coreInfo.threads > 1 ? `${coreInfo.threads} threads` : 'single thread');
 // compile the wasm core while the first volume downloads
-bridge.call('ping').catch(() => {});
+bridge
+  .call('ping')
+  .then((/** @type {any} */ r) => {
+    coreInfo = r;
+    document.body.dataset.core = coreText();
+    showMeta();
+  })
+  .catch(() => {});
 const session = new Session(bridge);
 
 const settings = {
@@ -205,6 +216,7 @@ function showMeta() {
     });
   }
   if (v.warning) rows.Warning = v.warning;
+  if (coreInfo) rows.Core = coreText();
   const dl = $('meta-list');
   dl.replaceChildren();
   for (const [k, val] of Object.entries(rows)) {
@@ -1006,6 +1018,10 @@ Object.defineProperty(window, 'supervox', {
     openFiles,
     computeSupervoxels,
     toggle3d,
+    /** which core runs: {threads, threaded}, null until it started */
+    get core() {
+      return coreInfo;
+    },
     get lastDownload() {
       return lastDownload;
     },

@@ -27,6 +27,21 @@
  * `return sv_fail(SV_EFORMAT, "...", ...);`. */
 sv_status sv_fail(sv_status st, const char *fmt, ...) SV_PRINTF(2, 3);
 
+/* Run fn(ctx, i, worker) for i in [0, n) on sv_threads() threads (parallel.c):
+ * worker (0 .. sv_threads() - 1) names the thread, for per-thread scratch; a
+ * piece's result must depend on i alone. Returns the status of the failing
+ * piece with the lowest i (its message becomes sv_last_error()), else SV_OK.
+ * Serial in a build without threads and when called from inside a piece. */
+typedef sv_status (*sv_task_fn)(void *ctx, size_t i, unsigned worker);
+sv_status sv_parallel_for(size_t n, sv_task_fn fn, void *ctx);
+
+/* Thread-local where the build has threads: each thread's last error. */
+#if defined(SV_THREADS) || defined(__EMSCRIPTEN_PTHREADS__)
+#define SV_TLS __thread
+#else
+#define SV_TLS
+#endif
+
 /* Overflow-checked size arithmetic: return 0 and leave *out alone on overflow. */
 static inline int sv_mul_size(size_t a, size_t b, size_t *out)
 {

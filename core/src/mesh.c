@@ -42,7 +42,11 @@
  * index in a table of its high face, and the blocks after look it up there
  * (no hash, no float positions compared). The normals of a raw mesh are summed
  * block by block as it is stitched, while its vertices are in cache.
- * MEMORY: per block 40 bytes; scratch 9 KB (row masks) + 431 KB (edge cache) +
+ * Threads: the blocks to re-mesh are spread over the threads (supervox/parallel.h),
+ * each with its own row masks and edge cache; a block's mesh depends on the
+ * block alone and the stitch is serial, so the output is the same bytes for
+ * any thread count. Taubin smoothing's steps are split by vertex ranges.
+ * MEMORY: per block 44 bytes; per thread scratch 9 KB (row masks) + 431 KB (edge cache) +
  * 4 bytes per vertex of the largest block + while stitching 8.7 KB per face
  * table (1 + nb[0] + nb[0] * nb[1] of them, nb the blocks per axis: 0.8 MB at
  * 256^3); per cached (block, label) mesh 4 bytes per vertex + 12 per triangle
@@ -61,6 +65,7 @@
 
 #include "internal.h"
 #include "supervox/mesh.h"
+#include "supervox/parallel.h"
 
 #define BLK 32              /* cubes per block edge */
 #define BLKC (BLK + 1)      /* corners per block edge */
@@ -332,6 +337,21 @@ typedef struct blkmesh {
     uint32_t *tri;         /* 3 per triangle: block-local vertex indices */
 } blkmesh;
 
+/* One thread's scratch for meshing a block. */
+typedef struct mcscratch {
+    uint64_t *occ;         /* per row (lz, ly) of a block, bit lx = corner inside */
+    uint32_t *ecache;      /* NCODES vertex slots, stamp << VBITS | vertex */
+    uint32_t stamp;        /* the stamp of the block being meshed (1 .. 2^(32-VBITS) - 1) */
+} mcscratch;
+
+static int scratch_init(mcscratch *sc)
+{
+    sc->occ = (uint64_t *)SV_MALLOC((size_t)BLKC * BLKC * sizeof *sc->occ);
+    sc->ecache = (uint32_t *)SV_CALLOC((size_t)NCODES, sizeof *sc->ecache); /* stamp 0: never a block's */
+    sc->stamp = 0;
+    return sc->occ && sc->ecache;
+}
+
 struct sv_mesher {
     const sv_volume *lab;
     int32_t n[3];          /* voxels per axis */
@@ -343,9 +363,8 @@ struct sv_mesher {
     uint32_t *pgen;        /* per block: the generation its label set was computed at */
     uint64_t *present;     /* per block 4 words: labels its corners hold (0 also if it reaches outside) */
     blkmesh *cache[256];   /* per label: nblocks cached meshes, or NULL */
-    uint64_t *occ;         /* scratch: per row (lz, ly) of a block, bit lx = corner inside */
-    uint32_t *ecache;      /* scratch: NCODES vertex slots, stamp << VBITS | vertex */
-    uint32_t stamp;        /* the stamp of the block being meshed (1 .. 2^(32-VBITS) - 1) */
+    mcscratch scr[SV_MAX_THREADS]; /* per thread meshing blocks (scr[0] made with the mesher, others at first use) */
+    uint32_t *todo;        /* the blocks update_blocks meshes (nblocks) */
     uint32_t *map;         /* stitch: block vertex -> output vertex */
     size_t mapcap;
     uint32_t *face;        /* stitch: output index of the vertices on blocks' high faces, */
@@ -395,15 +414,13 @@ sv_status sv_mesher_create(const sv_volume *labels, sv_mesher **out)
     m->gen = (uint32_t *)sv_malloc_n(nb, sizeof *m->gen);
     m->pgen = (uint32_t *)SV_CALLOC(nb, sizeof *m->pgen);
     m->present = (uint64_t *)sv_malloc_n(nb, 4 * sizeof *m->present);
-    m->occ = (uint64_t *)SV_MALLOC((size_t)BLKC * BLKC * sizeof *m->occ);
-    m->ecache = (uint32_t *)SV_MALLOC((size_t)NCODES * sizeof *m->ecache);
-    if (!m->gen || !m->pgen || !m->present || !m->occ || !m->ecache) {
+    m->todo = (uint32_t *)sv_malloc_n(nb, sizeof *m->todo);
+    if (!m->gen || !m->pgen || !m->present || !m->todo || !scratch_init(&m->scr[0])) {
         sv_mesher_free(m);
         return sv_fail(SV_ENOMEM, "out of memory creating a mesher");
     }
     for (i = 0; i < nb; i++) m->gen[i] = 1;
     m->clock = 1;
-    memset(m->ecache, 0, (size_t)NCODES * sizeof *m->ecache); /* stamp 0: never a block's */
     *out = m;
     return SV_OK;
 }
@@ -434,8 +451,11 @@ void sv_mesher_free(sv_mesher *m)
     SV_FREE(m->gen);
     SV_FREE(m->pgen);
     SV_FREE(m->present);
-    SV_FREE(m->occ);
-    SV_FREE(m->ecache);
+    for (l = 0; l < SV_MAX_THREADS; l++) {
+        SV_FREE(m->scr[l].occ);
+        SV_FREE(m->scr[l].ecache);
+    }
+    SV_FREE(m->todo);
     SV_FREE(m->map);
     SV_FREE(m->face);
     SV_FREE(m);
@@ -443,9 +463,11 @@ void sv_mesher_free(sv_mesher *m)
 
 size_t sv_mesher_bytes(const sv_mesher *m)
 {
-    size_t bytes = sizeof *m + m->nblocks * (4 + 4 + 32) + (size_t)BLKC * BLKC * 8 + (size_t)NCODES * 4 +
-                   m->mapcap * 4 + (m->face ? (1 + (size_t)m->nb[0] * (1 + (size_t)m->nb[1])) * FACE * 4 : 0);
+    size_t bytes = sizeof *m + m->nblocks * (4 + 4 + 32 + 4) + m->mapcap * 4 +
+                   (m->face ? (1 + (size_t)m->nb[0] * (1 + (size_t)m->nb[1])) * FACE * 4 : 0);
     int l;
+    for (l = 0; l < SV_MAX_THREADS; l++)
+        if (m->scr[l].ecache) bytes += (size_t)BLKC * BLKC * 8 + (size_t)NCODES * 4;
     for (l = 0; l < 256; l++) {
         size_t b;
         if (!m->cache[l]) continue;
@@ -588,6 +610,21 @@ static void block_labels(sv_mesher *m, int32_t bx, int32_t by, int32_t bz, uint6
     for (x0 = 0; x0 < 256; x0++) set[x0 >> 6] |= (uint64_t)seen[x0] << (x0 & 63);
 }
 
+/* Bring the label sets of the blocks in row piece (by, bz) of ctx's mesher up to date. */
+static sv_status labels_piece(void *ctx, size_t piece, unsigned worker)
+{
+    sv_mesher *m = (sv_mesher *)ctx;
+    int32_t bx, by = (int32_t)(piece % (size_t)m->nb[1]), bz = (int32_t)(piece / (size_t)m->nb[1]);
+    size_t b = piece * (size_t)m->nb[0];
+    (void)worker;
+    for (bx = 0; bx < m->nb[0]; bx++, b++)
+        if (m->pgen[b] != m->gen[b]) {
+            block_labels(m, bx, by, bz, m->present + 4 * b);
+            m->pgen[b] = m->gen[b];
+        }
+    return SV_OK;
+}
+
 void sv_mesher_labels(sv_mesher *m, int changed_only, uint64_t set[4])
 {
     int32_t bx, by, bz;
@@ -595,14 +632,12 @@ void sv_mesher_labels(sv_mesher *m, int changed_only, uint64_t set[4])
     int i, L;
     set[0] = set[1] = set[2] = set[3] = 0;
     if (!m) return;
+    /* the stale blocks' sets, a row of blocks per piece (cannot fail) */
+    (void)sv_parallel_for((size_t)m->nb[1] * (size_t)m->nb[2], labels_piece, m);
     for (bz = 0; bz < m->nb[2]; bz++)
         for (by = 0; by < m->nb[1]; by++)
             for (bx = 0; bx < m->nb[0]; bx++, b++) {
                 uint64_t *now = m->present + 4 * b;
-                if (m->pgen[b] != m->gen[b]) {
-                    block_labels(m, bx, by, bz, now);
-                    m->pgen[b] = m->gen[b];
-                }
                 if (!changed_only) {
                     for (i = 0; i < 4; i++) set[i] |= now[i];
                     continue;
@@ -633,11 +668,12 @@ static int grow32(uint32_t **p, uint32_t *cap, size_t need, size_t unit)
  * corners are read into one bit mask per row (bit lx = inside); the cubes of
  * a row whose corners are not all alike come out of a few word operations on
  * the row's four masks, so only cubes the surface crosses are visited. */
-static sv_status mesh_block(sv_mesher *m, int32_t bx, int32_t by, int32_t bz, uint8_t L, blkmesh *bm)
+static sv_status mesh_block(const sv_mesher *m, mcscratch *sc, int32_t bx, int32_t by, int32_t bz, uint8_t L,
+                            blkmesh *bm)
 {
     const uint8_t *lab = (const uint8_t *)m->lab->data;
-    uint64_t *occ = m->occ, valid;
-    uint32_t *ec = m->ecache, tag, *tri;
+    uint64_t *occ = sc->occ, valid;
+    uint32_t *ec = sc->ecache, tag, *tri;
     int32_t o[3], nc[3], lx, ly, lz;
     sv_status st = SV_OK;
     o[0] = bx * BLK - 1; /* voxel at block corner 0 */
@@ -662,11 +698,11 @@ static sv_status mesh_block(sv_mesher *m, int32_t bx, int32_t by, int32_t bz, ui
         }
     bm->nv = bm->nt = 0;
     /* a new stamp instead of clearing the edge cache after each block */
-    if (++m->stamp >> (32 - VBITS)) {
+    if (++sc->stamp >> (32 - VBITS)) {
         memset(ec, 0, (size_t)NCODES * sizeof *ec);
-        m->stamp = 1;
+        sc->stamp = 1;
     }
-    tag = m->stamp << VBITS;
+    tag = sc->stamp << VBITS;
     for (lz = 0; lz < nc[2]; lz++)
         for (ly = 0; ly < nc[1]; ly++) {
             uint64_t r00 = occ[lz * BLKC + ly], r10 = occ[lz * BLKC + ly + 1];
@@ -750,39 +786,74 @@ done:
     return st;
 }
 
-/* Bring label L's cached mesh of every block up to date. */
+/* update_blocks' pieces: a run of the blocks to re-mesh. */
+typedef struct blkjob {
+    sv_mesher *m;
+    blkmesh *c;
+    uint8_t L;
+    size_t from, to, per; /* blocks todo[from .. to), per piece */
+} blkjob;
+
+/* Bring one run of blocks up to date (one piece: its blocks' caches, label
+ * sets and meshes are its own; the scratch is the thread's). */
+static sv_status update_piece(void *ctx, size_t piece, unsigned worker)
+{
+    blkjob *j = (blkjob *)ctx;
+    sv_mesher *m = j->m;
+    mcscratch *sc = &m->scr[worker];
+    size_t k, k0 = j->from + piece * j->per, k1 = k0 + j->per < j->to ? k0 + j->per : j->to;
+    const int L = j->L;
+    if (!sc->ecache && !scratch_init(sc)) return sv_fail(SV_ENOMEM, "out of memory meshing a label");
+    for (k = k0; k < k1; k++) {
+        size_t b = m->todo[k];
+        int32_t bx = (int32_t)(b % (size_t)m->nb[0]), by = (int32_t)(b / (size_t)m->nb[0] % (size_t)m->nb[1]),
+                bz = (int32_t)(b / ((size_t)m->nb[0] * (size_t)m->nb[1]));
+        uint64_t *set = m->present + 4 * b, others = 0;
+        int i;
+        if (m->pgen[b] != m->gen[b]) {
+            block_labels(m, bx, by, bz, set);
+            m->pgen[b] = m->gen[b];
+        }
+        for (i = 0; i < 4; i++) others |= set[i] & ~(i == L >> 6 ? (uint64_t)1 << (L & 63) : 0);
+        if ((set[L >> 6] >> (L & 63) & 1) && others) {
+            sv_status st = mesh_block(m, sc, bx, by, bz, j->L, &j->c[b]);
+            if (st != SV_OK) return st;
+        } else {
+            j->c[b].nv = j->c[b].nt = 0;
+        }
+        j->c[b].gen = m->gen[b];
+    }
+    return SV_OK;
+}
+
+/* Bring label L's cached mesh of every block up to date: the stale blocks in
+ * runs of up to 256, each run spread over the threads in pieces of 4 (a
+ * block's mesh depends on the block alone, so any thread count gives the
+ * same meshes), progress and cancelling between runs. */
 static sv_status update_blocks(sv_mesher *m, uint8_t L, sv_progress_fn progress, void *ctx, double share)
 {
     blkmesh *c = m->cache[L];
-    int32_t bx, by, bz;
-    size_t b = 0, work = 0;
+    size_t b, n = 0, from;
+    blkjob j;
     if (!c) {
         c = (blkmesh *)SV_CALLOC(m->nblocks, sizeof *c);
         if (!c) return sv_fail(SV_ENOMEM, "out of memory caching a label's mesh");
         m->cache[L] = c;
     }
-    for (bz = 0; bz < m->nb[2]; bz++)
-        for (by = 0; by < m->nb[1]; by++)
-            for (bx = 0; bx < m->nb[0]; bx++, b++) {
-                uint64_t *set = m->present + 4 * b, others;
-                int i;
-                if (c[b].gen == m->gen[b]) continue;
-                if (m->pgen[b] != m->gen[b]) {
-                    block_labels(m, bx, by, bz, set);
-                    m->pgen[b] = m->gen[b];
-                }
-                others = 0;
-                for (i = 0; i < 4; i++) others |= set[i] & ~(i == L >> 6 ? (uint64_t)1 << (L & 63) : 0);
-                if ((set[L >> 6] >> (L & 63) & 1) && others) {
-                    sv_status st = mesh_block(m, bx, by, bz, L, &c[b]);
-                    if (st != SV_OK) return st;
-                    if ((++work & 7) == 0 && progress && progress(ctx, share * (double)b / (double)m->nblocks))
-                        return sv_fail(SV_ECANCELLED, "meshing cancelled");
-                } else {
-                    c[b].nv = c[b].nt = 0;
-                }
-                c[b].gen = m->gen[b];
-            }
+    for (b = 0; b < m->nblocks; b++)
+        if (c[b].gen != m->gen[b]) m->todo[n++] = (uint32_t)b;
+    j.m = m;
+    j.c = c;
+    j.L = L;
+    j.per = 4;
+    for (from = 0; from < n; from += 256) {
+        sv_status st;
+        j.from = from;
+        j.to = from + 256 < n ? from + 256 : n;
+        if ((st = sv_parallel_for((j.to - j.from + j.per - 1) / j.per, update_piece, &j)) != SV_OK) return st;
+        if (j.to < n && progress && progress(ctx, share * (double)j.to / (double)n))
+            return sv_fail(SV_ECANCELLED, "meshing cancelled");
+    }
     return SV_OK;
 }
 
@@ -1165,10 +1236,11 @@ static sv_status smoother_init(smoother *s, const sv_mesh *m, double lambda, dou
  * weights. The vector and scalar paths do the same float operations in the
  * same order (a summing tree over the 8 slots, not a chain: 3 dependent adds
  * instead of 8), so every target gives the same bits. */
-static void umbrella(const smoother *s, const float *src, float *dst, const float *keep, const float *w)
+static void umbrella_range(const smoother *s, const float *src, float *dst, const float *keep, const float *w,
+                           uint32_t v0, uint32_t v1)
 {
-    uint32_t v, i;
-    for (v = 0; v < s->n; v++) {
+    uint32_t v, i, lo = 0, hi = s->nx;
+    for (v = v0; v < v1; v++) {
         const uint32_t *sl = s->slot + (size_t)v * SLOTS;
 #if defined(__SSE2__)
         __m128 s01 = _mm_add_ps(_mm_loadu_ps(src + (size_t)sl[0] * VS), _mm_loadu_ps(src + (size_t)sl[1] * VS));
@@ -1190,7 +1262,13 @@ static void umbrella(const smoother *s, const float *src, float *dst, const floa
         }
 #endif
     }
-    for (i = 0; i < s->nx; i++) {
+    /* the overflow vertices in [v0, v1): xv is increasing */
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (s->xv[mid] < v0) lo = mid + 1;
+        else hi = mid;
+    }
+    for (i = lo; i < s->nx && s->xv[i] < v1; i++) {
         uint32_t x = s->xv[i], j;
         for (j = s->xoff[i]; j < s->xoff[i + 1]; j++) {
             const float *q = src + (size_t)s->xnbr[j] * VS;
@@ -1199,6 +1277,36 @@ static void umbrella(const smoother *s, const float *src, float *dst, const floa
             dst[(size_t)x * VS + 2] += w[x] * q[2];
         }
     }
+}
+
+typedef struct umbjob {
+    const smoother *s;
+    const float *src, *keep, *w;
+    float *dst;
+    uint32_t per; /* vertices per piece */
+} umbjob;
+
+static sv_status umbrella_piece(void *ctx, size_t piece, unsigned worker)
+{
+    const umbjob *j = (const umbjob *)ctx;
+    uint32_t v0 = (uint32_t)piece * j->per, v1 = j->s->n - v0 > j->per ? v0 + j->per : j->s->n;
+    (void)worker;
+    umbrella_range(j->s, j->src, j->dst, j->keep, j->w, v0, v1);
+    return SV_OK;
+}
+
+/* One umbrella step over all vertices, in pieces of 32768 spread over the
+ * threads (each vertex's sum is the same whoever computes it). */
+static void umbrella(const smoother *s, const float *src, float *dst, const float *keep, const float *w)
+{
+    umbjob j;
+    j.s = s;
+    j.src = src;
+    j.dst = dst;
+    j.keep = keep;
+    j.w = w;
+    j.per = 32768;
+    (void)sv_parallel_for(((size_t)s->n + j.per - 1) / j.per, umbrella_piece, &j); /* cannot fail */
 }
 
 sv_status sv_mesh_smooth(sv_mesh *m, int iterations, double lambda, double mu, sv_progress_fn progress, void *ctx)

@@ -4,7 +4,9 @@
 
 #include "internal.h"
 
-static char g_last_error[512];
+/* per thread: a piece of a parallel stage that fails on a pool thread sets its
+   own, and sv_parallel_for hands it to the caller's */
+static SV_TLS char g_last_error[512];
 
 const char *sv_status_name(sv_status st)
 {

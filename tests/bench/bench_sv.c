@@ -1,6 +1,7 @@
 /* bench_sv.c — native time of sv_supervoxels alone (file read excluded), median of N.
  * Usage: bench_sv FILE COUNT [THRESHOLD|-] [REPS] [OUT.raw]
- * Prints: median-seconds supervoxels min-seconds (wall clock; BENCH_CPU=1: CPU time). OUT.raw (optional) receives the uint32 map. */
+ * Prints: median-seconds supervoxels min-seconds (wall clock; BENCH_CPU=1: CPU time). OUT.raw (optional) receives the uint32 map.
+ * BENCH_THREADS=N: the core's threads (default: one per core). */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include <time.h>
 
 #include "supervox/nifti.h"
+#include "supervox/parallel.h"
 #include "supervox/supervoxels.h"
 
 static int cpu_time; /* BENCH_CPU=1: process CPU time, for comparisons on a busy machine */
@@ -38,6 +40,7 @@ int main(int argc, char **argv)
     uint32_t *lab = NULL, count = 0;
     if (argc < 3 || reps < 1 || reps > 31) return 2;
     cpu_time = getenv("BENCH_CPU") && atoi(getenv("BENCH_CPU")) == 1;
+    if (getenv("BENCH_THREADS")) sv_set_threads((unsigned)atoi(getenv("BENCH_THREADS")));
     f = fopen(argv[1], "rb");
     if (!f) return 1;
     fseek(f, 0, SEEK_END);

@@ -8,9 +8,9 @@ mkdir -p "$OUT"
 DATA=${SHARED:-../shared}/data
 [ -f "$OUT/brain256.nii.gz" ] && [ -f "$OUT/aseg256.nii.gz" ] ||
   /usr/bin/python3 tests/bench/make_volumes.py "$DATA/brain/norm_crop.nii.gz" "$OUT" "$DATA/brain/aseg_collapsed_crop.nii.gz" >/dev/null
-cc -std=c99 -O2 -Icore/include tests/bench/bench_read.c build/libsupervox.a -lz -lpng -lm -o build/bench_read
-cc -std=c99 -O2 -Icore/include tests/bench/bench_mesh.c build/libsupervox.a -lz -lpng -lm -o build/bench_mesh
-cc -std=c99 -O2 -Icore/include tests/bench/bench_sv.c build/libsupervox.a -lz -lpng -lm -o build/bench_sv
+cc -std=c99 -O2 -pthread -Icore/include tests/bench/bench_read.c build/libsupervox.a -lz -lpng -lm -o build/bench_read
+cc -std=c99 -O2 -pthread -Icore/include tests/bench/bench_mesh.c build/libsupervox.a -lz -lpng -lm -o build/bench_mesh
+cc -std=c99 -O2 -pthread -Icore/include tests/bench/bench_sv.c build/libsupervox.a -lz -lpng -lm -o build/bench_sv
 
 {
 echo "## Reading NIfTI (.nii.gz), median time to voxels in memory"
@@ -47,6 +47,30 @@ for spec in "$DATA/brain/norm_crop.nii.gz 5000 1" "$DATA/brain/norm_crop.nii.gz 
     split(nat, a, " "); split(w, b, " "); split(sk, k, " ")
     skc = sk == "-" ? "-" : sprintf("%.2f s (%d)", k[1], k[2]); r = sk == "-" ? "-" : sprintf("%.1fx", k[1] / b[3])
     printf "| %s | %s | %s | %.2f s | %.2f s | %.2f s | %d | %s | %s |\n", f, n, bg, a[1], b[3], b[1], b[2], skc, r }'
+done
+echo
+echo "## Threads in wasm: the single-threaded core (supervox.js) and the threaded one (supervox-mt.js), Node, same run"
+echo
+echo "Runs alternate (single, threaded, single, ...; 7 each) so that a busy machine hurts both alike; median"
+echo "(fastest in brackets: on a shared machine the fastest run says best what each build can do)."
+echo "Supervoxels unmasked, compactness 0.1 (the segmenter adds the index, graph and merge levels); meshes:"
+echo "every label raw, and the cortex (label 3) with the default smoothing, each from a fresh mesher."
+echo "Both builds give the same maps and meshes (tests/node/threads-wasm.test.mjs)."
+echo
+echo "| volume | what | single | threaded | threads | single / threaded |"
+echo "|---|---|---|---|---|---|"
+for spec in "$DATA/brain/norm_crop.nii.gz 5000 $DATA/brain/aseg_collapsed_crop.nii.gz" "$OUT/brain256.nii.gz 20000 $OUT/aseg256.nii.gz"; do
+  set -- $spec
+  node tests/bench/threads-wasm.mjs "$1" "$2" "$3" 7 | /usr/bin/python3 -c '
+import json, os, sys
+r = json.load(sys.stdin)
+sv, mesh, n, t = os.path.basename(sys.argv[1]), os.path.basename(sys.argv[3]), sys.argv[2], r["threads"]
+rows = [("sv", sv, f"supervoxels {n}"), ("segmenter", sv, f"segmenter {n}"), ("mesh_all", mesh, "mesh, all labels, raw"),
+        ("mesh_cortex", mesh, "mesh, cortex, smoothed")]
+for k, f, what in rows:
+    a, b, am, bm = r[k]["single"], r[k]["threaded"], r[k]["single_min"], r[k]["threaded_min"]
+    print(f"| {f} | {what} | {a:.0f} ms ({am:.0f}) | {b:.0f} ms ({bm:.0f}) | {t} | {a / b:.2f}x ({am / bm:.2f}x) |")
+' "$1" "$2" "$3"
 done
 echo
 echo "## Strokes over ~20 000 supervoxels at 256^3 in wasm (Node), and resident memory"

@@ -86,10 +86,11 @@ export async function drag(page, view, c0, r0, c1, r1, steps = 6) {
 
 /**
  * Serve web/, open the app in a fresh Chromium and wait until the demo is ready.
+ * @param {{isolate?: boolean}} [opts] isolate: serve with COOP/COEP (cross-origin isolated: the threaded core)
  * @returns {Promise<{server: any, browser: any, page: any, errors: string[], close: () => Promise<void>}>}
  */
-export async function openApp() {
-  const server = await serve(path.join(ROOT, 'web'));
+export async function openApp(opts = {}) {
+  const server = await serve(path.join(ROOT, 'web'), '/', {}, { isolate: !!opts.isolate });
   const browser = await launch();
   const context = await browser.newContext({ viewport: { width: 1400, height: 860 }, acceptDownloads: true });
   const page = await context.newPage();

@@ -1,5 +1,7 @@
 // server.mjs — a plain static file server for the browser tests (loopback only).
-// It sends no special headers (no COOP/COEP): the app must work without them.
+// By default it sends no special headers (no COOP/COEP): the app must work without
+// them. With {isolate: true} it sends the two that make a page cross-origin isolated
+// (SharedArrayBuffer, so the threaded core): COOP same-origin and COEP require-corp.
 import { createReadStream, statSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -19,9 +21,11 @@ const TYPES = {
 /**
  * Serve `root` under URL prefix `base` on 127.0.0.1 and a free port; `files`
  * maps extra URL paths (below base) to files elsewhere (test data).
+ * @param {{isolate?: boolean}} [opts] isolate: send COOP/COEP with every file
  * @returns {Promise<{url: string, requests: string[], close: () => Promise<void>}>}
  */
-export function serve(root, base = '/', files = {}) {
+export function serve(root, base = '/', files = {}, opts = {}) {
+  const isolation = opts.isolate ? { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' } : {};
   const requests = [];
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://x');
@@ -48,7 +52,7 @@ export function serve(root, base = '/', files = {}) {
       res.writeHead(404).end('not found');
       return;
     }
-    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] || 'application/octet-stream', 'content-length': st.size });
+    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] || 'application/octet-stream', 'content-length': st.size, ...isolation });
     createReadStream(file).pipe(res);
   });
   return new Promise((resolve) => {

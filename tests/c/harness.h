@@ -57,6 +57,7 @@ void suite_strokes(void);
 void suite_mesh(void);
 void suite_dicom(void);
 void suite_pngstack(void);
+void suite_parallel(void);
 
 /* helpers */
 unsigned char *sv_test_read_file(const char *path, size_t *len); /* malloc'ed, NULL if missing */

@@ -60,6 +60,7 @@ int main(void)
     suite_mesh();
     suite_dicom();
     suite_pngstack();
+    suite_parallel();
     printf("%d passed, %d failed\n", sv_tests_passed, sv_tests_failed);
     return sv_tests_failed ? 1 : 0;
 }

@@ -12,9 +12,13 @@ export const CLI = path.join(ROOT, 'build', 'supervox');
 
 const require = createRequire(import.meta.url);
 
-/** The wasm core, wrapped by the same core-api.js the worker uses. */
-export async function loadCore() {
-  const factory = require(path.join(ROOT, 'web', 'build', 'supervox.js'));
+/**
+ * The wasm core, wrapped by the same core-api.js the worker uses.
+ * @param {{threaded?: boolean}} [opts] threaded: the -pthread build (call
+ *   core.dispose() when done, or its pool threads keep Node running)
+ */
+export async function loadCore(opts = {}) {
+  const factory = require(path.join(ROOT, 'web', 'build', opts.threaded ? 'supervox-mt.js' : 'supervox.js'));
   const { Core } = require(path.join(ROOT, 'web', 'worker', 'core-api.js'));
   return Core.create(factory);
 }

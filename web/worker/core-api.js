@@ -8,7 +8,9 @@
  *
  * Rules kept here:
  * - only this file calls _svw_malloc/_sv_free; every temporary is freed in `finally`;
- * - heap views (HEAPU8, HEAPF64) are re-read after every call that may grow memory;
+ * - heap views (u8, f64) are re-read after every call that may grow memory; in the
+ *   threaded build a pool thread may grow it, which the glue's HEAPU8 does not see,
+ *   so they come from the memory's current buffer (see heap());
  * - results leave the heap with .slice() (a copy the caller may transfer);
  * - pointers and sizes come back as signed i32: always `>>> 0`.
  */
@@ -44,6 +46,21 @@
       this.M = M;
       /** @type {Map<number, number>} layer -> its mesher */
       this._meshers = new Map();
+      /** @type {ArrayBufferLike | null} */
+      this._buf = null;
+      /** @type {Uint8Array | null} */
+      this._u8 = null;
+      /** @type {Float64Array | null} */
+      this._f64 = null;
+    }
+
+    /**
+     * Stop the threaded build's pool threads (Node: they keep the process
+     * alive). The core is unusable afterwards. Nothing to do for the
+     * single-threaded build.
+     */
+    dispose() {
+      if (this.M.PThread) this.M.PThread.terminateAllThreads();
     }
 
     /**
@@ -53,6 +70,43 @@
      */
     static async create(factory, options = {}) {
       return new Core(await factory(options));
+    }
+
+    /** The heap's current buffer (a pool thread of the threaded build may have grown it). @private */
+    heap() {
+      const M = this.M;
+      const buf = M.wasmMemory ? M.wasmMemory.buffer : M.HEAPU8.buffer;
+      if (buf !== this._buf) {
+        this._buf = buf;
+        this._u8 = new Uint8Array(buf);
+        this._f64 = new Float64Array(buf);
+      }
+    }
+
+    /** The heap as bytes, re-derived now: never keep it across a core call. @returns {Uint8Array} */
+    get u8() {
+      this.heap();
+      return /** @type {Uint8Array} */ (this._u8);
+    }
+
+    /** The heap as float64. @returns {Float64Array} */
+    get f64() {
+      this.heap();
+      return /** @type {Float64Array} */ (this._f64);
+    }
+
+    /**
+     * Which core runs: threads in use and whether the build has them.
+     * @returns {{threads: number, threaded: boolean}}
+     */
+    threads() {
+      const M = this.M;
+      return { threads: M._sv_threads(), threaded: M._sv_threads_built() === 1 };
+    }
+
+    /** Use n threads (0 = one per core; 1 = serial). Returns the number now in use. @param {number} n */
+    setThreads(n) {
+      return this.M._sv_set_threads(n >>> 0);
     }
 
     /** The last failure as a CoreError. @param {string} [fallback] */
@@ -67,7 +121,7 @@
     copyIn(bytes) {
       const p = this.M._svw_malloc(bytes.length) >>> 0;
       if (!p) throw new CoreError('SV_ENOMEM', `out of memory: cannot hold ${bytes.length} bytes in the core`);
-      this.M.HEAPU8.set(bytes, p);
+      this.u8.set(bytes, p);
       return p;
     }
 
@@ -117,7 +171,7 @@
       const M = this.M;
       const p = M._svw_volume_data(v) >>> 0;
       const n = M._svw_volume_bytes(v) >>> 0;
-      return M.HEAPU8.slice(p, p + n).buffer;
+      return this.u8.slice(p, p + n).buffer;
     }
 
     /**
@@ -135,15 +189,15 @@
       const sum = M._svw_malloc(size) >>> 0;
       try {
         if (!pin || !pout || !sum) throw new CoreError('SV_ENOMEM', 'out of memory');
-        M.HEAPF64.set(pcts, pin / 8);
+        this.f64.set(pcts, pin / 8);
         if (M._svw_volume_summarize(v, pin, n, pout, sum) !== 0) throw this.lastError();
-        const f = M.HEAPF64.subarray(sum / 8, sum / 8 + 3);
+        const f = this.f64.subarray(sum / 8, sum / 8 + 3);
         return {
           min: f[0],
           max: f[1],
           mean: f[2],
-          hist: new Uint32Array(M.HEAPU8.slice(sum + 24, sum + size).buffer),
-          percentiles: Array.from(M.HEAPF64.subarray(pout / 8, pout / 8 + n)),
+          hist: new Uint32Array(this.u8.slice(sum + 24, sum + size).buffer),
+          percentiles: Array.from(this.f64.subarray(pout / 8, pout / 8 + n)),
         };
       } finally {
         M._sv_free(pin);
@@ -163,7 +217,7 @@
       if (!p) throw this.lastError();
       try {
         const n = M._svw_last_len() >>> 0;
-        return M.HEAPU8.slice(p, p + n).buffer;
+        return this.u8.slice(p, p + n).buffer;
       } finally {
         M._sv_free(p);
       }
@@ -185,7 +239,7 @@
         const p = M._svw_png_write(src, width, height, channels) >>> 0;
         if (!p) throw this.lastError();
         try {
-          return M.HEAPU8.slice(p, p + (M._svw_last_len() >>> 0)).buffer;
+          return this.u8.slice(p, p + (M._svw_last_len() >>> 0)).buffer;
         } finally {
           M._sv_free(p);
         }
@@ -211,7 +265,7 @@
           const bitDepth = M._svw_png_depth(img);
           const p = M._svw_png_pixels(img) >>> 0;
           const n = width * height * (bitDepth === 16 ? 2 : 1);
-          const copy = M.HEAPU8.slice(p, p + n).buffer;
+          const copy = this.u8.slice(p, p + n).buffer;
           return { width, height, bitDepth, pixels: bitDepth === 16 ? new Uint16Array(copy) : new Uint8Array(copy) };
         } finally {
           M._sv_png_image_free(img);
@@ -364,7 +418,7 @@
     /** A copy of a segmenter's supervoxel map. @param {number} seg @param {number} nvox @returns {Uint32Array} */
     segmenterLabels(seg, nvox) {
       const p = this.M._svw_segmenter_labels(seg) >>> 0;
-      return new Uint32Array(this.M.HEAPU8.slice(p, p + 4 * nvox).buffer);
+      return new Uint32Array(this.u8.slice(p, p + 4 * nvox).buffer);
     }
 
     /**
@@ -376,7 +430,7 @@
       const groups = [0, 1, 2].map((l) => M._svw_segmenter_level_groups(seg, l));
       const maps = [0, 1, 2].map((l) => {
         const p = M._svw_segmenter_level_map(seg, l) >>> 0;
-        return p ? new Uint32Array(M.HEAPU8.slice(p, p + 4 * (groups[0] + 1)).buffer) : null;
+        return p ? new Uint32Array(this.u8.slice(p, p + 4 * (groups[0] + 1)).buffer) : null;
       });
       return { groups, maps };
     }
@@ -409,7 +463,7 @@
       const p = M._svw_malloc(8 * Math.max(1, flat.length)) >>> 0;
       if (!p) throw new CoreError('SV_ENOMEM', 'out of memory');
       try {
-        M.HEAPF64.set(flat, p / 8);
+        this.f64.set(flat, p / 8);
         const e = M._svw_propagate(this.history, layer, seg, level, st.axis, st.label, mode, st.width || 1, p, st.points.length, st.only_unlabelled ? 1 : 0);
         if (!e) throw this.lastError();
         return this.readEdit(e);
@@ -463,7 +517,7 @@
     layerFromData(image, data) {
       const l = this.createLayer(image);
       const p = this.M._svw_volume_data(l) >>> 0;
-      this.M.HEAPU8.set(data, p);
+      this.u8.set(data, p);
       return l;
     }
 
@@ -506,7 +560,7 @@
       if (boxes) for (const [lo, hi] of boxes) M._svw_mesher_invalidate(m, lo[0], lo[1], lo[2], hi[0], hi[1], hi[2]);
       if (all && boxes === null) M._sv_mesher_invalidate_all(m);
       const fp = M._svw_mesher_labels(m, all ? 0 : 1) >>> 0;
-      const flags = M.HEAPU8.slice(fp, fp + 256);
+      const flags = this.u8.slice(fp, fp + 256);
       const want = opts.labels ? new Set(opts.labels) : null;
       const list = [];
       // labels asked for by name are built whether they changed or not (e.g. to smooth them)
@@ -525,9 +579,9 @@
             const pos = M._svw_mesh_pos(p) >>> 0, nrm = M._svw_mesh_normal(p) >>> 0, tri = M._svw_mesh_tri(p) >>> 0;
             out.push({
               label: L,
-              positions: new Float32Array(M.HEAPU8.buffer.slice(pos, pos + nv * 12)),
-              normals: new Float32Array(M.HEAPU8.buffer.slice(nrm, nrm + nv * 12)),
-              indices: new Uint32Array(M.HEAPU8.buffer.slice(tri, tri + nt * 12)),
+              positions: new Float32Array(this.u8.slice(pos, pos + nv * 12).buffer),
+              normals: new Float32Array(this.u8.slice(nrm, nrm + nv * 12).buffer),
+              indices: new Uint32Array(this.u8.slice(tri, tri + nt * 12).buffer),
             });
           } finally {
             M._sv_mesh_free(p);
@@ -558,7 +612,7 @@
           if (!p) throw this.lastError();
           meshes.push(p);
         }
-        const ptrs = new Uint32Array(M.HEAPU8.buffer, arr, labels.length * 2); // the meshes, then the labels (int32)
+        const ptrs = new Uint32Array(this.u8.buffer, arr, labels.length * 2); // the meshes, then the labels (int32)
         meshes.forEach((p, i) => {
           ptrs[i] = p;
           ptrs[labels.length + i] = labels[i];
@@ -566,7 +620,7 @@
         const out = M._svw_mesh_write(arr, arr + labels.length * 4, labels.length, format === 'obj' ? 1 : 0) >>> 0;
         if (!out) throw this.lastError();
         try {
-          return M.HEAPU8.slice(out, out + (M._svw_last_len() >>> 0)).buffer;
+          return this.u8.slice(out, out + (M._svw_last_len() >>> 0)).buffer;
         } finally {
           M._sv_free(out);
         }
@@ -582,7 +636,7 @@
 
     /** @private @param {number} p pointer to 7 int32 @returns {Edit} */
     readEdit(p) {
-      const a = new Int32Array(this.M.HEAPU8.buffer, p >>> 0, 7);
+      const a = new Int32Array(this.u8.buffer, p >>> 0, 7);
       return { changed: a[0], lo: [a[1], a[2], a[3]], hi: [a[4], a[5], a[6]] };
     }
 
@@ -642,7 +696,7 @@
       for (let k = lo[2]; k < hi[2]; k++) {
         for (let j = lo[1]; j < hi[1]; j++) {
           const s = base + lo[0] + nx * (j + ny * k);
-          out.set(M.HEAPU8.subarray(s, s + w), o);
+          out.set(this.u8.subarray(s, s + w), o);
           o += w;
         }
       }

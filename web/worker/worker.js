@@ -14,20 +14,48 @@
 
 // The glue and core-api.js sit beside this file's folder; a Blob worker (file://)
 // gets them inlined instead and defines SupervoxCore before this code runs.
-if (typeof SupervoxCore === 'undefined') importScripts('../build/supervox.js', 'core-api.js');
+// Where the page is cross-origin isolated (COOP/COEP headers: SharedArrayBuffer
+// works) the threaded build runs (supervox-mt.js: supervoxels and meshing on a
+// pool of nested workers); everywhere else, or if it fails to load, the single one.
+const INLINED = typeof SupervoxCore !== 'undefined';
+// (a Blob worker's blob: URL has no folder to resolve against: only when not inlined)
+const BUILD = INLINED ? '' : new URL('../build/', self.location.href).href;
+const ISOLATED = !INLINED && self.crossOriginIsolated === true && typeof SharedArrayBuffer === 'function';
+let threadedGlue = false;
+if (!INLINED) {
+  try {
+    if (!ISOLATED) throw new Error('not cross-origin isolated');
+    importScripts(BUILD + 'supervox-mt.js', 'core-api.js');
+    threadedGlue = true;
+  } catch {
+    importScripts(BUILD + 'supervox.js', 'core-api.js');
+  }
+}
 
 /** @type {Promise<any> | null} */
 let corePromise = null;
 
-function core() {
-  if (!corePromise) {
-    // supervox.html (make dist) sets the core's options, its wasm as bytes, before this code:
-    // a Blob worker has no folder to fetch supervox.wasm from
-    const inlined = /** @type {any} */ (self).SupervoxCoreOptions;
-    const options = inlined || { locateFile: (/** @type {string} */ p) => new URL('../build/', self.location.href).href + p };
-    // @ts-ignore — globals from importScripts
-    corePromise = SupervoxCoreAPI.Core.create(SupervoxCore, options);
+/** Start the core: the threaded build if its glue loaded, falling back to the single one. */
+async function startCore() {
+  // supervox.html (make dist) sets the core's options, its wasm as bytes, before this code:
+  // a Blob worker has no folder to fetch supervox.wasm from
+  const inlined = /** @type {any} */ (self).SupervoxCoreOptions;
+  const locateFile = (/** @type {string} */ p) => BUILD + p;
+  if (threadedGlue) {
+    try {
+      // the pool's workers load the glue by this URL (a classic worker's glue cannot tell its own)
+      // @ts-ignore — globals from importScripts
+      return await SupervoxCoreAPI.Core.create(SupervoxCore, { locateFile, mainScriptUrlOrBlob: BUILD + 'supervox-mt.js' });
+    } catch {
+      importScripts(BUILD + 'supervox.js'); // redefines SupervoxCore
+    }
   }
+  // @ts-ignore — globals from importScripts
+  return SupervoxCoreAPI.Core.create(SupervoxCore, inlined || { locateFile });
+}
+
+function core() {
+  if (!corePromise) corePromise = startCore();
   return corePromise;
 }
 
@@ -87,10 +115,13 @@ function describe(c, v, asNifti) {
 
 /** @type {Record<string, (args: any, progress: Progress) => Promise<{result: any, transfer?: Transferable[]}>>} */
 const ops = {
-  /** Start the core (compile the wasm) before it is first needed. */
+  /**
+   * Start the core (compile the wasm) before it is first needed; say which
+   * build runs: {threads, threaded} (threads in use; whether it is the -pthread build).
+   */
   async ping() {
-    await core();
-    return { result: null };
+    const c = await core();
+    return { result: c.threads() };
   },
 
   /**

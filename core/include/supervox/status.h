@@ -4,8 +4,10 @@
  * than SV_OK it also leaves a one-sentence, human-readable reason in a buffer
  * read with sv_last_error(). The core never prints, aborts or exits.
  *
- * The message buffer is process-wide (not per thread): the core is driven by one
- * thread at a time (the CLI's main thread, or the wasm worker).
+ * The core is driven by one thread at a time (the CLI's main thread, or the
+ * wasm worker); the message is that thread's (per thread in a build with
+ * threads, where a parallel stage hands a failure on its pool's threads back
+ * to the caller, see supervox/parallel.h).
  */
 #ifndef SUPERVOX_STATUS_H
 #define SUPERVOX_STATUS_H
