@@ -203,6 +203,54 @@ static uint32_t find(uint32_t *parent, uint32_t x)
     return x;
 }
 
+/* The flood's queue: an indexed binary min-heap holding each supervoxel at
+ * most once, at the best (cost, side) offered to it so far. A plain heap would
+ * hold every offer and skip the stale ones when they pop (3-4 per supervoxel
+ * on a large stroke); since offers are queued only when they beat the best so
+ * far, the entry that would pop first is always the one kept here, so the
+ * pop order of live entries, and the assignment, are the same. pos[id] is the
+ * entry's slot, FLOOD_OUT when not queued. Capacity: count + 1 entries, sized
+ * once with the workspace (no allocation per stroke). */
+#define FLOOD_OUT UINT32_MAX
+
+static void flood_up(pq *h, uint32_t *pos, size_t i, pq e)
+{
+    while (i > 0 && pq_less(&e, &h[(i - 1) / 2])) {
+        h[i] = h[(i - 1) / 2];
+        pos[h[i].b] = (uint32_t)i;
+        i = (i - 1) / 2;
+    }
+    h[i] = e;
+    pos[e.b] = (uint32_t)i;
+}
+
+/* Queue e, or lower the entry its supervoxel has to e (e must be better). */
+static void flood_offer(pq *h, uint32_t *pos, size_t *n, pq e)
+{
+    uint32_t at = pos[e.b];
+    flood_up(h, pos, at == FLOOD_OUT ? (*n)++ : at, e);
+}
+
+static pq flood_pop(pq *h, uint32_t *pos, size_t *n)
+{
+    pq top = h[0], last = h[--*n];
+    size_t i = 0;
+    pos[top.b] = FLOOD_OUT;
+    if (!*n) return top;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= *n) break;
+        if (c + 1 < *n && pq_less(&h[c + 1], &h[c])) c++;
+        if (!pq_less(&h[c], &last)) break;
+        h[i] = h[c];
+        pos[h[i].b] = (uint32_t)i;
+        i = c;
+    }
+    h[i] = last;
+    pos[last.b] = (uint32_t)i;
+    return top;
+}
+
 sv_status sv_sv_merge(const sv_sv_graph *g, uint32_t target, uint32_t *map, uint32_t *groups)
 {
     uint32_t n = g->count, id, a, left = n, *parent = NULL, next = 0;
@@ -283,8 +331,8 @@ struct sv_stroke_ws {
     uint8_t *grp;   /* per group of a coarser level: touched */
     uint32_t *vox;  /* touched voxels */
     size_t vcap;
-    pq *heap; /* the flood's: a = side (1 object, 2 background), b = id */
-    size_t hcap;
+    pq *heap;       /* the flood's (count + 1 entries): a = side (1 object, 2 background), b = id */
+    uint32_t *hpos; /* per supervoxel: its slot in heap, or FLOOD_OUT */
     /* the recent paint strokes (a ring), so a new stroke of a label competes
      * together with the earlier strokes of that label that still stand */
     struct memo {
@@ -306,10 +354,13 @@ sv_status sv_stroke_ws_create(uint32_t count, sv_stroke_ws **out)
     ws->grp = (uint8_t *)SV_CALLOC((size_t)count + 1, 1);
     ws->best = (double *)SV_MALLOC(((size_t)count + 1) * sizeof *ws->best);
     ws->bestside = (uint8_t *)SV_CALLOC((size_t)count + 1, 1);
-    if (!ws->sv || !ws->side || !ws->grp || !ws->best || !ws->bestside) {
+    ws->heap = (pq *)SV_MALLOC(((size_t)count + 1) * sizeof *ws->heap);
+    ws->hpos = (uint32_t *)SV_MALLOC(((size_t)count + 1) * sizeof *ws->hpos);
+    if (!ws->sv || !ws->side || !ws->grp || !ws->best || !ws->bestside || !ws->heap || !ws->hpos) {
         sv_stroke_ws_free(ws);
         return sv_fail(SV_ENOMEM, "out of memory for stroke scratch");
     }
+    memset(ws->hpos, 0xff, ((size_t)count + 1) * sizeof *ws->hpos); /* FLOOD_OUT: nothing queued */
     *out = ws;
     return SV_OK;
 }
@@ -325,6 +376,7 @@ void sv_stroke_ws_free(sv_stroke_ws *ws)
     SV_FREE(ws->bestside);
     SV_FREE(ws->vox);
     SV_FREE(ws->heap);
+    SV_FREE(ws->hpos);
     for (i = 0; i < ws->nmemo; i++) SV_FREE(ws->memo[i].pts);
     SV_FREE(ws);
 }
@@ -584,7 +636,7 @@ static sv_status compete(const sv_segmenter *s, const sv_stroke *const *set, siz
             if (e.a) {
                 best[id] = 0;
                 bside[id] = (uint8_t)e.a;
-                if (!pq_push(&ws->heap, &hn, &ws->hcap, e)) goto oom;
+                flood_offer(ws->heap, ws->hpos, &hn, e);
             }
             /* pass 0: the beyond-reach markers could only take what no other
              * marker reaches, which stays unlabelled anyway: not queued */
@@ -597,11 +649,11 @@ static sv_status compete(const sv_segmenter *s, const sv_stroke *const *set, siz
                 f.c = 0;
                 f.b = o;
                 f.a = 2;
-                if (!pq_push(&ws->heap, &hn, &ws->hcap, f)) goto oom;
+                flood_offer(ws->heap, ws->hpos, &hn, f);
             }
         }
         while (hn) {
-            pq e = pq_pop(ws->heap, &hn);
+            pq e = flood_pop(ws->heap, ws->hpos, &hn);
             uint32_t a;
             if (side[e.b]) continue;
             side[e.b] = e.a;
@@ -615,7 +667,7 @@ static sv_status compete(const sv_segmenter *s, const sv_stroke *const *set, siz
                 if (f.c > best[o] || (f.c == best[o] && f.a >= bside[o])) continue;
                 best[o] = f.c;
                 bside[o] = (uint8_t)f.a;
-                if (!pq_push(&ws->heap, &hn, &ws->hcap, f)) goto oom;
+                flood_offer(ws->heap, ws->hpos, &hn, f);
             }
         }
         if (pass == 1) break;
@@ -632,8 +684,6 @@ static sv_status compete(const sv_segmenter *s, const sv_stroke *const *set, siz
         if (cut <= s->paint.enclosed * (cut + edge)) break;
     }
     return SV_OK;
-oom:
-    return sv_fail(SV_ENOMEM, "out of memory propagating the stroke");
 }
 
 /* Counts a stroke's voxels that still hold its label (has it been erased or
