@@ -291,8 +291,51 @@ static void merging_stays_within_regions_and_coarsens_strokes(void)
     teardown(&f);
 }
 
+/* The flood decides ties (equal costs: flat regions give many equal means)
+ * by cost and side alone, never by supervoxel number: renumbering the
+ * supervoxels paints the same voxels. Strokes inside the ball (enclosed by
+ * edges), on the flat 300 region (cut by the reach: the second pass) and
+ * across the 100 / 300 step, each joined by the earlier ones of its label. */
+static void paint_does_not_depend_on_supervoxel_numbering(void)
+{
+    fixture f, g;
+    double pts[4][6] = {{29, 20, 12, 35, 20, 12}, {26, 5, 5, 30, 8, 5}, {10, 30, 18, 30, 30, 18}, {26, 8, 9, 31, 5, 9}};
+    uint8_t labs[4] = {1, 2, 3, 2};
+    uint32_t *perm = NULL;
+    size_t v;
+    int q;
+    if (!setup(&f, -HUGE_VAL) || !setup(&g, -HUGE_VAL)) { CHECK(0); return; }
+    perm = (uint32_t *)malloc(((size_t)f.count + 1) * sizeof *perm);
+    /* a scrambled renumbering of 1..count: x -> (x * 7919) mod count + 1, a bijection when count is not a multiple of 7919 */
+    CHECK(f.count % 7919 != 0);
+    perm[0] = 0;
+    for (v = 1; v <= f.count; v++) perm[v] = (uint32_t)(((v - 1) * 7919) % f.count + 1);
+    for (v = 0; v < g.img->nvox; v++) g.labels[v] = perm[g.labels[v]];
+    sv_sv_graph_free(g.g);
+    sv_sv_index_free(g.ix);
+    CHECK_EQ_INT(sv_sv_index_build(g.labels, g.img->nvox, g.count, &g.ix), SV_OK);
+    CHECK_EQ_INT(sv_sv_graph_build(g.img, g.labels, g.ix, &g.g), SV_OK);
+    g.seg.index = g.ix;
+    g.seg.graph = g.g;
+    for (q = 0; q < 4; q++) {
+        sv_stroke st = {2, 1, SV_STROKE_PAINT, 1, pts[q], 2, 0};
+        sv_edit_result r1, r2;
+        st.label = labs[q];
+        st.axis = (int)pts[q][2] == (int)pts[q][5] ? 2 : 1;
+        CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &st, &r1), SV_OK);
+        CHECK_EQ_INT(sv_propagate(g.h, g.layer, &g.seg, &st, &r2), SV_OK);
+        CHECK(r1.changed > 0);
+        CHECK_EQ_INT(r1.changed, r2.changed);
+        CHECK(memcmp(f.layer->data, g.layer->data, f.img->nvox) == 0);
+    }
+    free(perm);
+    teardown(&f);
+    teardown(&g);
+}
+
 void suite_propagate(void)
 {
+    RUN(paint_does_not_depend_on_supervoxel_numbering);
     RUN(merging_stays_within_regions_and_coarsens_strokes);
     RUN(touch_paints_exactly_the_touched_supervoxels);
     RUN(background_is_never_painted_and_erase_restores);
