@@ -62,6 +62,23 @@ void sv_sv_graph_free(sv_sv_graph *g)
     SV_FREE(g);
 }
 
+/* Add supervoxel o to s's neighbours unless it is s, background, or already
+ * there (stamp[o] == s); 0 when out of memory. */
+static int adj_add(sv_sv_graph *g, uint32_t *stamp, size_t *len, size_t *cap, uint32_t s, uint32_t o)
+{
+    if (o == 0 || o == s || o > g->count || stamp[o] == s) return 1;
+    stamp[o] = s;
+    if (*len == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 4096;
+        uint32_t *na = (uint32_t *)SV_REALLOC(g->adj, ncap * sizeof *na);
+        if (!na) return 0;
+        g->adj = na;
+        *cap = ncap;
+    }
+    g->adj[(*len)++] = o;
+    return 1;
+}
+
 sv_status sv_sv_graph_build(const sv_volume *img, const uint32_t *labels, const sv_sv_index *ix, sv_sv_graph **out)
 {
     sv_sv_graph *g;
@@ -69,6 +86,7 @@ sv_status sv_sv_graph_build(const sv_volume *img, const uint32_t *labels, const 
     size_t len = 0, cap = 0;
     const int32_t nx = img->dim[0], ny = img->dim[1], nz = img->dim[2];
     const size_t sxy = (size_t)nx * (size_t)ny;
+    const double slope = img->scl_slope, inter = img->scl_inter;
     *out = NULL;
     g = (sv_sv_graph *)SV_CALLOC(1, sizeof *g);
     if (!g) return sv_fail(SV_ENOMEM, "out of memory for the supervoxel graph");
@@ -81,50 +99,79 @@ sv_status sv_sv_graph_build(const sv_volume *img, const uint32_t *labels, const 
     stamp = (uint32_t *)SV_CALLOC((size_t)n + 1, sizeof *stamp);
     if (!g->mean || !g->sd || !g->centroid || !g->size || !g->adj_off || !stamp) goto oom;
     for (s = 1; s <= n; s++) {
-        uint32_t a = ix->offsets[s], b = ix->offsets[s + 1], t;
+        uint32_t a = ix->offsets[s], b = ix->offsets[s + 1], t = a;
         double sum = 0, sum2 = 0, cx = 0, cy = 0, cz = 0, m;
-        size_t prev = 0;
-        int32_t i = 0, j = 0, k = 0;
         g->adj_off[s] = (uint32_t)len;
-        for (t = a; t < b; t++) {
-            size_t idx = ix->voxels[t], nbr[6];
-            double x = sv_volume_get(img, idx);
-            int nb, nn = 0;
-            /* the voxels come in increasing order, mostly in runs along i:
-               step i instead of dividing */
-            if (t > a && idx == prev + 1 && i + 1 < nx) {
-                i++;
-            } else {
-                i = (int32_t)(idx % (size_t)nx);
-                j = (int32_t)((idx / (size_t)nx) % (size_t)ny);
-                k = (int32_t)(idx / sxy);
+        /* the voxels come in increasing order, in runs along i: per run, one
+         * division for its coordinates, a loop per stored type for the
+         * intensities (added one by one in index order), and the -i / +i
+         * neighbours only at its ends (inside, they are the run) */
+        while (t < b) {
+            const size_t idx0 = ix->voxels[t];
+            const int32_t i0 = (int32_t)(idx0 % (size_t)nx), j = (int32_t)((idx0 / (size_t)nx) % (size_t)ny),
+                          k = (int32_t)(idx0 / sxy);
+            uint32_t r = 1, q;
+            while (t + r < b && ix->voxels[t + r] == idx0 + r && i0 + (int32_t)r < nx) r++;
+#define RUN_SUM(T)                                                                                                     \
+    {                                                                                                                  \
+        const T *d = (const T *)img->data + idx0;                                                                      \
+        for (q = 0; q < r; q++) {                                                                                      \
+            double x = d[q] * slope + inter;                                                                           \
+            sum += x;                                                                                                  \
+            sum2 += x * x;                                                                                             \
+        }                                                                                                              \
+    }                                                                                                                  \
+    break
+            switch (img->dtype) {
+            case SV_DT_UINT8: RUN_SUM(uint8_t);
+            case SV_DT_INT8: RUN_SUM(int8_t);
+            case SV_DT_INT16: RUN_SUM(int16_t);
+            case SV_DT_UINT16: RUN_SUM(uint16_t);
+            case SV_DT_INT32: RUN_SUM(int32_t);
+            case SV_DT_UINT32: RUN_SUM(uint32_t);
+            case SV_DT_FLOAT32: RUN_SUM(float);
+            case SV_DT_FLOAT64: RUN_SUM(double);
             }
-            prev = idx;
-            sum += x;
-            sum2 += x * x;
-            cx += i;
-            cy += j;
-            cz += k;
-            /* neighbours in the order -i, +i, -j, +j, -k, +k (the adjacency order) */
-            if (i > 0) nbr[nn++] = idx - 1;
-            if (i + 1 < nx) nbr[nn++] = idx + 1;
-            if (j > 0) nbr[nn++] = idx - (size_t)nx;
-            if (j + 1 < ny) nbr[nn++] = idx + (size_t)nx;
-            if (k > 0) nbr[nn++] = idx - sxy;
-            if (k + 1 < nz) nbr[nn++] = idx + sxy;
-            for (nb = 0; nb < nn; nb++) {
-                uint32_t o = labels[nbr[nb]];
-                if (o == 0 || o == s || stamp[o] == s) continue;
-                stamp[o] = s;
-                if (len == cap) {
-                    size_t ncap = cap ? cap * 2 : 4096;
-                    uint32_t *na = (uint32_t *)SV_REALLOC(g->adj, ncap * sizeof *na);
-                    if (!na) goto oom;
-                    g->adj = na;
-                    cap = ncap;
+#undef RUN_SUM
+            /* integer sums: exact in any order */
+            cx += (double)r * i0 + (double)r * (r - 1) / 2;
+            cy += (double)r * j;
+            cz += (double)r * k;
+            /* neighbours in the order -i, +i, -j, +j, -k, +k (the adjacency order);
+             * most runs lie inside their supervoxel across j and k: one
+             * check of the four neighbouring rows decides that first */
+            {
+                uint32_t diff = 0;
+                const uint32_t *row = labels + idx0;
+                if (j > 0)
+                    for (q = 0; q < r; q++) diff |= row[q - (size_t)nx] ^ s;
+                if (j + 1 < ny)
+                    for (q = 0; q < r; q++) diff |= row[q + (size_t)nx] ^ s;
+                if (k > 0)
+                    for (q = 0; q < r; q++) diff |= row[q - sxy] ^ s;
+                if (k + 1 < nz)
+                    for (q = 0; q < r; q++) diff |= row[q + sxy] ^ s;
+                if (!diff) {
+                    int ok = 1;
+                    if (i0 > 0) ok &= adj_add(g, stamp, &len, &cap, s, labels[idx0 - 1]);
+                    if (i0 + (int32_t)r < nx) ok &= adj_add(g, stamp, &len, &cap, s, labels[idx0 + r]);
+                    if (!ok) goto oom;
+                    t += r;
+                    continue;
                 }
-                g->adj[len++] = o;
             }
+            for (q = 0; q < r; q++) {
+                const size_t idx = idx0 + q;
+                int ok = 1;
+                if (q == 0 && i0 > 0) ok &= adj_add(g, stamp, &len, &cap, s, labels[idx - 1]);
+                if (q == r - 1 && i0 + (int32_t)r < nx) ok &= adj_add(g, stamp, &len, &cap, s, labels[idx + 1]);
+                if (j > 0) ok &= adj_add(g, stamp, &len, &cap, s, labels[idx - (size_t)nx]);
+                if (j + 1 < ny) ok &= adj_add(g, stamp, &len, &cap, s, labels[idx + (size_t)nx]);
+                if (k > 0) ok &= adj_add(g, stamp, &len, &cap, s, labels[idx - sxy]);
+                if (k + 1 < nz) ok &= adj_add(g, stamp, &len, &cap, s, labels[idx + sxy]);
+                if (!ok) goto oom;
+            }
+            t += r;
         }
         g->size[s] = b - a;
         if (b > a) {

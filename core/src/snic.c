@@ -469,10 +469,26 @@ static void scaled_range(const sv_volume *img, double *lo, double *hi)
     *hi = a < b ? b : a;
 }
 
-/* Fill the records (tile order, rec_of): background (below the threshold,
- * or NaN) or an unlabelled voxel with its intensity normalised to 0..65535.
- * Padding records stay unwritten: nothing reads them. Returns the
- * foreground count. */
+/* A record for a voxel of scaled value val: background (below the
+ * threshold, or NaN) or unlabelled with the value normalised to 0..65535. */
+static vox record_of(double val, double lo, double range, double threshold)
+{
+    vox r;
+    r.best = NEVER;
+    if (!(val >= threshold) || val != val) {
+        r.lab = BG_LABEL;
+        r.q = 0;
+    } else {
+        r.lab = 0;
+        r.q = (uint16_t)((val - lo) / range * 65535.0 + 0.5);
+    }
+    return r;
+}
+
+/* Fill the records (tile order, rec_of); padding records stay unwritten:
+ * nothing reads them. 8- and 16-bit types go through a table of the record
+ * of each stored value (the same arithmetic, once per value instead of once
+ * per voxel). Returns the foreground count. */
 static size_t fill_records(const snic *s, vox *v, double lo, double range, double threshold)
 {
     const sv_volume *img = s->img;
@@ -480,6 +496,17 @@ static size_t fill_records(const snic *s, vox *v, double lo, double range, doubl
     size_t nfg = 0, i = 0;
     uint32_t x, y, z;
     const double slope = img->scl_slope, inter = img->scl_inter;
+    vox *lut = NULL;
+    long lmin = 0, lsize = 0, l;
+    switch (img->dtype) {
+    case SV_DT_UINT8: lmin = 0, lsize = 256; break;
+    case SV_DT_INT8: lmin = -128, lsize = 256; break;
+    case SV_DT_INT16: lmin = -32768, lsize = 65536; break;
+    case SV_DT_UINT16: lmin = 0, lsize = 65536; break;
+    default: break;
+    }
+    if (lsize) lut = (vox *)SV_MALLOC((size_t)lsize * sizeof *lut); /* without it: per voxel */
+    for (l = 0; lut && l < lsize; l++) lut[l] = record_of((double)(l + lmin) * slope + inter, lo, range, threshold);
 #define FILL(T)                                                                                                        \
     {                                                                                                                  \
         const T *d = (const T *)img->data;                                                                             \
@@ -488,16 +515,8 @@ static size_t fill_records(const snic *s, vox *v, double lo, double range, doubl
                 vox *row = v + rec_of(s, 0, y, z);                                                                     \
                 for (x = 0; x < nx; x++, i++) {                                                                        \
                     vox *r = row + ((x >> TSH) << (3 * TSH) | (x & (TILE - 1)));                                       \
-                    double val = d[i] * slope + inter;                                                                 \
-                    r->best = NEVER;                                                                                   \
-                    if (!(val >= threshold) || val != val) {                                                           \
-                        r->lab = BG_LABEL;                                                                             \
-                        r->q = 0;                                                                                      \
-                    } else {                                                                                           \
-                        r->lab = 0;                                                                                    \
-                        r->q = (uint16_t)((val - lo) / range * 65535.0 + 0.5);                                         \
-                        nfg++;                                                                                         \
-                    }                                                                                                  \
+                    *r = lut ? lut[(long)d[i] - lmin] : record_of(d[i] * slope + inter, lo, range, threshold);         \
+                    nfg += r->lab == 0;                                                                                \
                 }                                                                                                      \
             }                                                                                                          \
     }                                                                                                                  \
@@ -513,6 +532,7 @@ static size_t fill_records(const snic *s, vox *v, double lo, double range, doubl
     case SV_DT_FLOAT64: FILL(double);
     }
 #undef FILL
+    SV_FREE(lut);
     return nfg;
 }
 
@@ -549,7 +569,7 @@ sv_status sv_supervoxels(const sv_volume *img, const sv_sv_params *p, sv_progres
                          uint32_t **labels, uint32_t *count)
 {
     snic s;
-    size_t n = img->nvox, i;
+    size_t n = img->nvox;
     double lo = HUGE_VAL, hi = -HUGE_VAL, S, range;
     sv_status st = SV_OK;
     int a;
@@ -631,18 +651,21 @@ sv_status sv_supervoxels(const sv_volume *img, const sv_sv_params *p, sv_progres
     /* islands that no seed reached, in raster order: one queue over the whole volume */
     s.tsel = s.tcur = 0;
     s.bend = QBINS;
-    for (i = 0; st == SV_OK && i < n; i++) {
-        uint32_t L, x = (uint32_t)(i % (size_t)img->dim[0]), y = (uint32_t)(i / (size_t)img->dim[0] % (size_t)img->dim[1]),
-                    z = (uint32_t)(i / ((size_t)img->dim[0] * (size_t)img->dim[1])), r = rec_of(&s, x, y, z);
-        if (SETTLED(s.v[r].lab)) continue;
-        s.v[r].best = 0;
-        if ((st = new_label(&s, &L)) != SV_OK) break;
-        if (!queue_push(&s.h, 0, r, L)) {
-            st = sv_fail(SV_ENOMEM, "out of memory seeding supervoxels");
-            break;
+    for (g[2] = 0; st == SV_OK && g[2] < img->dim[2]; g[2]++)
+        for (g[1] = 0; st == SV_OK && g[1] < img->dim[1]; g[1]++) {
+            const uint32_t row = rec_of(&s, 0, (uint32_t)g[1], (uint32_t)g[2]);
+            for (g[0] = 0; st == SV_OK && g[0] < img->dim[0]; g[0]++) {
+                uint32_t L, r = row + ((uint32_t)g[0] >> TSH << (3 * TSH) | ((uint32_t)g[0] & (TILE - 1)));
+                if (SETTLED(s.v[r].lab)) continue;
+                s.v[r].best = 0;
+                if ((st = new_label(&s, &L)) != SV_OK) break;
+                if (!queue_push(&s.h, 0, r, L)) {
+                    st = sv_fail(SV_ENOMEM, "out of memory seeding supervoxels");
+                    break;
+                }
+                st = grow(&s);
+            }
         }
-        st = grow(&s);
-    }
     if (st != SV_OK) goto done;
 finish:
     /* the map replaces the records in place, then the block shrinks to the map */

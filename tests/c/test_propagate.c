@@ -333,8 +333,65 @@ static void paint_does_not_depend_on_supervoxel_numbering(void)
     teardown(&g);
 }
 
+/* The graph against a direct computation: per supervoxel its size, mean,
+ * sd and centroid from its voxels in raster order, and its neighbours in
+ * the order first met (voxels in raster order, each looking -i, +i, -j, +j,
+ * -k, +k). The phantom is scaled by a slope that makes the sums inexact, so
+ * the order of the additions is checked too. */
+static void graph_matches_a_direct_computation(void)
+{
+    fixture f;
+    const int32_t nx = 48, ny = 40, nz = 24;
+    uint32_t s, *order = NULL, bad = 0;
+    if (!setup(&f, 150)) { CHECK(0); return; }
+    f.img->scl_slope = 0.37;
+    f.img->scl_inter = -3.1;
+    sv_sv_graph_free(f.g);
+    CHECK_EQ_INT(sv_sv_graph_build(f.img, f.labels, f.ix, &f.g), SV_OK);
+    order = (uint32_t *)malloc((size_t)(f.count + 1) * (f.count + 1) * sizeof *order);
+    for (s = 1; s <= f.count; s++) {
+        double sum = 0, sum2 = 0, c[3] = {0, 0, 0}, m;
+        size_t n = 0, nadj = 0, v, a;
+        int32_t i, j, k;
+        for (v = 0; v < f.img->nvox; v++) {
+            double x;
+            int32_t p[3], nb;
+            if (f.labels[v] != s) continue;
+            x = sv_volume_get(f.img, v);
+            sum += x;
+            sum2 += x * x;
+            n++;
+            i = (int32_t)(v % nx), j = (int32_t)(v / nx % ny), k = (int32_t)(v / ((size_t)nx * ny));
+            c[0] += i, c[1] += j, c[2] += k;
+            for (nb = 0; nb < 6; nb++) {
+                uint32_t o;
+                size_t q;
+                p[0] = i, p[1] = j, p[2] = k;
+                p[nb / 2] += nb & 1 ? 1 : -1;
+                if (p[0] < 0 || p[1] < 0 || p[2] < 0 || p[0] >= nx || p[1] >= ny || p[2] >= nz) continue;
+                o = f.labels[p[0] + nx * (p[1] + (size_t)ny * p[2])];
+                if (!o || o == s) continue;
+                for (q = 0; q < nadj && order[q] != o; q++) {}
+                if (q == nadj) order[nadj++] = o;
+            }
+        }
+        m = n ? sum / n : 0;
+        bad += f.g->size[s] != n;
+        bad += n && f.g->mean[s] != m;
+        bad += n && f.g->sd[s] != sqrt(fmax(0.0, sum2 / n - m * m));
+        bad += n && (f.g->centroid[3 * s] != c[0] / n || f.g->centroid[3 * s + 1] != c[1] / n || f.g->centroid[3 * s + 2] != c[2] / n);
+        bad += f.g->adj_off[s + 1] - f.g->adj_off[s] != nadj;
+        for (a = 0; a < nadj && f.g->adj_off[s + 1] - f.g->adj_off[s] == nadj; a++) bad += f.g->adj[f.g->adj_off[s] + a] != order[a];
+    }
+    CHECK_EQ_INT(bad, 0);
+    CHECK(f.g->mean[1] != floor(f.g->mean[1])); /* the slope made the sums inexact */
+    free(order);
+    teardown(&f);
+}
+
 void suite_propagate(void)
 {
+    RUN(graph_matches_a_direct_computation);
     RUN(paint_does_not_depend_on_supervoxel_numbering);
     RUN(merging_stays_within_regions_and_coarsens_strokes);
     RUN(touch_paints_exactly_the_touched_supervoxels);
