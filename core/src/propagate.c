@@ -353,7 +353,7 @@ done:
 
 struct sv_stroke_ws {
     uint32_t count;
-    uint8_t *sv;    /* per supervoxel: bit 0 touched, bit 1 in reach, bit 2 queued */
+    uint8_t *sv;    /* per supervoxel: bit 0 touched, bit 1 in reach */
     uint8_t *side;  /* per supervoxel: 0, 1 object, 2 background */
     uint64_t *best; /* per supervoxel: the key of the best entry the flood queued (flood_key) */
     uint8_t *grp;   /* per group of a coarser level: touched */
@@ -487,7 +487,7 @@ static int put(sv_history *h, const uint8_t *d, size_t idx, const sv_stroke *st)
         if (d[idx] == 0 || (st->label != 0 && d[idx] != st->label)) return 0;
         return sv_history_set(h, idx, 0);
     }
-    if (st->only_unlabelled && d[idx] != 0 && d[idx] != st->label) return 0;
+    if (d[idx] == st->label || (st->only_unlabelled && d[idx] != 0)) return 0; /* no change, or kept */
     return sv_history_set(h, idx, st->label);
 }
 
@@ -587,6 +587,7 @@ static sv_status compete(const sv_segmenter *s, const sv_stroke *const *set, siz
     const sv_sv_graph *g = s->graph;
     const double *sp = s->image->spacing;
     double sum = 0, sum2 = 0, mu, sd, sdmin = 0, reach[SV_STROKE_MEMORY + 1], lo[3], hi[3], rlo[3], rhi[3];
+    double qlo[SV_STROKE_MEMORY + 1][3], qhi[SV_STROKE_MEMORY + 1][3];
     size_t i, n = 0, hn = 0, q;
     uint32_t id, touched_svs = 0;
     sv_stroke_ws *ws = t->ws;
@@ -657,6 +658,20 @@ static sv_status compete(const sv_segmenter *s, const sv_stroke *const *set, siz
         }
         rlo[k] -= rmax;
         rhi[k] += rmax;
+        /* and per stroke: its points' box grown by its reach, with a margin
+         * far above rounding, so that a centroid outside it is surely beyond
+         * reach and dist_to_stroke need not say so */
+        for (q = 0; q < m; q++) {
+            double r = reach[q] * (1 + 1e-6) + 1e-9;
+            qlo[q][k] = HUGE_VAL;
+            qhi[q][k] = -HUGE_VAL;
+            for (i = 0; i < set[q]->npoints; i++) {
+                qlo[q][k] = fmin(qlo[q][k], set[q]->points[3 * i + k] * sp[k]);
+                qhi[q][k] = fmax(qhi[q][k], set[q]->points[3 * i + k] * sp[k]);
+            }
+            qlo[q][k] -= r;
+            qhi[q][k] += r;
+        }
     }
     for (id = 1; id <= g->count; id++) {
         const double *c = g->centroid + 3 * id;
@@ -670,7 +685,8 @@ static sv_status compete(const sv_segmenter *s, const sv_stroke *const *set, siz
         }
         if (c[0] < rlo[0] || c[0] > rhi[0] || c[1] < rlo[1] || c[1] > rhi[1] || c[2] < rlo[2] || c[2] > rhi[2]) continue;
         for (q = 0; q < m; q++)
-            if (dist_to_stroke(c, set[q], sp) <= reach[q]) {
+            if (c[0] >= qlo[q][0] && c[0] <= qhi[q][0] && c[1] >= qlo[q][1] && c[1] <= qhi[q][1] && c[2] >= qlo[q][2] &&
+                c[2] <= qhi[q][2] && dist_to_stroke(c, set[q], sp) <= reach[q]) {
                 tsv[id] |= 2;
                 break;
             }
@@ -682,10 +698,7 @@ static sv_status compete(const sv_segmenter *s, const sv_stroke *const *set, siz
          * edges to stop it: pass 1 lets the beyond-reach markers compete */
         double cut = 0, edge = 0;
         uint64_t *best = ws->best;
-        if (pass == 1) {
-            for (id = 1; id <= g->count; id++) tsv[id] &= 3;
-            memset(side, 0, (size_t)g->count + 1);
-        }
+        if (pass == 1) memset(side, 0, (size_t)g->count + 1);
         /* best[id]: the key of the best entry queued for id so far; an
          * entry no better cannot win, so it is not queued. 0 (nothing beats
          * it) for the supervoxels the flood must not enter: beyond reach, or
@@ -693,21 +706,24 @@ static sv_status compete(const sv_segmenter *s, const sv_stroke *const *set, siz
         for (id = 1; id <= g->count; id++) best[id] = tsv[id] & 2 ? UINT64_MAX : 0;
         for (id = 1; id <= g->count; id++) {
             uint32_t a;
-            int mark;
+            uint64_t key = UINT64_MAX;
             if (!(tsv[id] & 2)) continue;
-            if (tsv[id] & 1) mark = 1;
-            else if (fabs(g->mean[id] - mu) > s->paint.k_sd * sd) mark = 2;
-            else mark = 0;
-            if (mark) flood_offer(ws, &hn, best[id] = flood_key(0.0, mark), id);
-            /* pass 0: the beyond-reach markers could only take what no other
-             * marker reaches, which stays unlabelled anyway: not queued */
-            for (a = g->adj_off[id]; pass == 1 && a < g->adj_off[id + 1]; a++) {
+            if (tsv[id] & 1) key = flood_key(0.0, 1);
+            else if (fabs(g->mean[id] - mu) > s->paint.k_sd * sd) key = flood_key(0.0, 2);
+            /* pass 1: the beyond-reach neighbours are background markers
+             * (cost 0); all they would do is offer the background to their
+             * in-reach neighbours over the edge between, so that offer is
+             * made here instead of queueing them (the same assignment).
+             * Pass 0: they could only take what no other marker reaches,
+             * which stays unlabelled anyway: left out */
+            for (a = g->adj_off[id]; pass == 1 && key && a < g->adj_off[id + 1]; a++) {
                 uint32_t o = g->adj[a];
-                if (tsv[o] & 6) continue; /* in reach, or already queued */
-                tsv[o] |= 4;
-                /* beyond reach: background, and a seed for its in-reach neighbours */
-                flood_offer(ws, &hn, flood_key(0.0, 2), o);
+                uint64_t f;
+                if (tsv[o] & 2) continue;
+                f = flood_key(fabs(g->mean[id] - g->mean[o]), 2);
+                if (f < key) key = f;
             }
+            if (key != UINT64_MAX) flood_offer(ws, &hn, best[id] = key, id);
         }
         while (hn) {
             uint64_t k;
@@ -720,7 +736,8 @@ static sv_status compete(const sv_segmenter *s, const sv_stroke *const *set, siz
             best[b] = 0;
             for (a = g->adj_off[b]; a < g->adj_off[b + 1]; a++) {
                 uint32_t o = g->adj[a];
-                uint64_t f = flood_key(fmax(c, fabs(g->mean[o] - mb)), 1) | kside;
+                double w = fabs(g->mean[o] - mb);
+                uint64_t f = flood_key(w > c ? w : c, 1) | kside; /* fmax, without the call: no NaN or -0 here */
                 if (f >= best[o]) continue; /* decided, beyond reach, or no better than its entry */
                 flood_offer(ws, &hn, best[o] = f, o);
             }
