@@ -361,6 +361,7 @@ struct sv_stroke_ws {
     size_t vcap;
     fent *heap;     /* the flood's queue (count + 1 entries) */
     uint32_t *hpos; /* per supervoxel: its slot in heap, or FLOOD_OUT */
+    uint32_t *stack; /* the flood's supervoxels decided at the current key (count + 1) */
     /* the recent paint strokes (a ring), so a new stroke of a label competes
      * together with the earlier strokes of that label that still stand */
     struct memo {
@@ -383,7 +384,8 @@ sv_status sv_stroke_ws_create(uint32_t count, sv_stroke_ws **out)
     ws->best = (uint64_t *)SV_MALLOC(((size_t)count + 1) * sizeof *ws->best);
     ws->heap = (fent *)SV_MALLOC(((size_t)count + 1) * sizeof *ws->heap);
     ws->hpos = (uint32_t *)SV_MALLOC(((size_t)count + 1) * sizeof *ws->hpos);
-    if (!ws->sv || !ws->side || !ws->grp || !ws->best || !ws->heap || !ws->hpos) {
+    ws->stack = (uint32_t *)SV_MALLOC(((size_t)count + 1) * sizeof *ws->stack);
+    if (!ws->sv || !ws->side || !ws->grp || !ws->best || !ws->heap || !ws->hpos || !ws->stack) {
         sv_stroke_ws_free(ws);
         return sv_fail(SV_ENOMEM, "out of memory for stroke scratch");
     }
@@ -449,6 +451,7 @@ void sv_stroke_ws_free(sv_stroke_ws *ws)
     SV_FREE(ws->vox);
     SV_FREE(ws->heap);
     SV_FREE(ws->hpos);
+    SV_FREE(ws->stack);
     for (i = 0; i < ws->nmemo; i++) SV_FREE(ws->memo[i].pts);
     SV_FREE(ws);
 }
@@ -588,7 +591,8 @@ static sv_status compete(const sv_segmenter *s, const sv_stroke *const *set, siz
     const double *sp = s->image->spacing;
     double sum = 0, sum2 = 0, mu, sd, sdmin = 0, reach[SV_STROKE_MEMORY + 1], lo[3], hi[3], rlo[3], rhi[3];
     double qlo[SV_STROKE_MEMORY + 1][3], qhi[SV_STROKE_MEMORY + 1][3];
-    size_t i, n = 0, hn = 0, q;
+    size_t i, n = 0, hn = 0, sn = 0, q;
+    uint64_t klevel = 0;
     uint32_t id, touched_svs = 0;
     sv_stroke_ws *ws = t->ws;
     uint8_t *tsv = ws->sv;
@@ -725,21 +729,39 @@ static sv_status compete(const sv_segmenter *s, const sv_stroke *const *set, siz
             }
             if (key != UINT64_MAX) flood_offer(ws, &hn, best[id] = key, id);
         }
-        while (hn) {
-            uint64_t k;
-            uint32_t b = flood_pop(ws, &hn, &k), a, sd_ = (uint32_t)(k & 1) + 1;
-            double c, mb = g->mean[b];
-            uint64_t kside = k & 1;
-            k >>= 1;
-            memcpy(&c, &k, sizeof c);
-            side[b] = (uint8_t)sd_;
+        /* An offer of the very key just popped (an edge no higher than the
+         * cost so far) will be decided at this key, whatever the order
+         * within it: it goes on a plain stack, taken before the heap, and
+         * never through the heap (its heap entry, if it has one, is skipped
+         * when it pops). In a large flood most supervoxels go this way. */
+        for (;;) {
+            uint64_t k, kc, kside;
+            uint32_t b, a;
+            double c, mb;
+            if (sn) {
+                b = ws->stack[--sn];
+                k = klevel;
+            } else if (hn) {
+                b = flood_pop(ws, &hn, &k);
+                if (side[b]) continue; /* decided from the stack meanwhile */
+                klevel = k;
+            } else {
+                break;
+            }
+            kside = k & 1;
+            kc = k >> 1;
+            memcpy(&c, &kc, sizeof c);
+            mb = g->mean[b];
+            side[b] = (uint8_t)(kside + 1);
             best[b] = 0;
             for (a = g->adj_off[b]; a < g->adj_off[b + 1]; a++) {
                 uint32_t o = g->adj[a];
                 double w = fabs(g->mean[o] - mb);
                 uint64_t f = flood_key(w > c ? w : c, 1) | kside; /* fmax, without the call: no NaN or -0 here */
                 if (f >= best[o]) continue; /* decided, beyond reach, or no better than its entry */
-                flood_offer(ws, &hn, best[o] = f, o);
+                best[o] = f;
+                if (f == k) ws->stack[sn++] = o;
+                else flood_offer(ws, &hn, f, o);
             }
         }
         if (pass == 1) break;
