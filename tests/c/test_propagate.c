@@ -336,7 +336,7 @@ static void paint_does_not_depend_on_supervoxel_numbering(void)
 /* The graph against a direct computation: per supervoxel its size, mean,
  * sd and centroid from its voxels in raster order, and its neighbours in
  * the order first met (voxels in raster order, each looking -i, +i, -j, +j,
- * -k, +k). The phantom is scaled by a slope that makes the sums inexact, so
+ * -k, +k), with each edge's weight. The phantom is scaled by a slope that makes the sums inexact, so
  * the order of the additions is checked too. */
 static void graph_matches_a_direct_computation(void)
 {
@@ -382,6 +382,7 @@ static void graph_matches_a_direct_computation(void)
         bad += n && (f.g->centroid[3 * s] != c[0] / n || f.g->centroid[3 * s + 1] != c[1] / n || f.g->centroid[3 * s + 2] != c[2] / n);
         bad += f.g->adj_off[s + 1] - f.g->adj_off[s] != nadj;
         for (a = 0; a < nadj && f.g->adj_off[s + 1] - f.g->adj_off[s] == nadj; a++) bad += f.g->adj[f.g->adj_off[s] + a] != order[a];
+        for (a = f.g->adj_off[s]; a < f.g->adj_off[s + 1]; a++) bad += f.g->adj_w[a] != fabs(f.g->mean[s] - f.g->mean[f.g->adj[a]]);
     }
     CHECK_EQ_INT(bad, 0);
     CHECK(f.g->mean[1] != floor(f.g->mean[1])); /* the slope made the sums inexact */
