@@ -50,8 +50,11 @@
  * PERFORMANCE: O(n): each voxel is queued about once (1.13 times on the demo
  * brain, plus 0.3 times onto a waiting list) and popped as often; with the
  * records visited tile by tile this is 2-3x faster than the global queue on
- * the demo brain and about 2x at 256^3 (a large flat background), roughly
- * 150 ns per voxel in wasm; see docs/bench-results.md.
+ * the demo brain and about 2x at 256^3 (a large flat background); see
+ * docs/bench-results.md. Storing the records tile by tile took another
+ * 5-10% native and 10-20% in wasm (CPU time, back to back on a busy 2-core
+ * machine): 256^3 at 20000 without a mask, 2.5-3.1 s in wasm (150-185 ns per
+ * voxel), 1.9-2.2 s native.
  */
 #include <math.h>
 #include <string.h>
