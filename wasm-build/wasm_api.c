@@ -426,7 +426,7 @@ double svw_segmenter_bytes(const svw_seg *s)
     return (double)(n * 4                          /* map */
                     + n * 4 + (c + 1) * 4          /* index */
                     + c * (8 + 8 + 24 + 4 + 4)     /* graph stats + offsets */
-                    + edges * 4);                  /* graph edges */
+                    + edges * 12);                 /* graph edges and their weights */
 }
 
 

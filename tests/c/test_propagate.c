@@ -372,8 +372,109 @@ static void merging_stays_within_regions_and_coarsens_strokes(void)
     teardown(&f);
 }
 
+/* The flood decides ties (equal costs: flat regions give many equal means)
+ * by cost and side alone, never by supervoxel number: renumbering the
+ * supervoxels paints the same voxels. Strokes inside the ball (enclosed by
+ * edges), on the flat 300 region (cut by the reach: the second pass) and
+ * across the 100 / 300 step, each joined by the earlier ones of its label. */
+static void paint_does_not_depend_on_supervoxel_numbering(void)
+{
+    fixture f, g;
+    double pts[4][6] = {{29, 20, 12, 35, 20, 12}, {26, 5, 5, 30, 8, 5}, {10, 30, 18, 30, 30, 18}, {26, 8, 9, 31, 5, 9}};
+    uint8_t labs[4] = {1, 2, 3, 2};
+    uint32_t *perm = NULL;
+    size_t v;
+    int q;
+    if (!setup(&f, -HUGE_VAL) || !setup(&g, -HUGE_VAL)) { CHECK(0); return; }
+    perm = (uint32_t *)malloc(((size_t)f.count + 1) * sizeof *perm);
+    /* a scrambled renumbering of 1..count: x -> (x * 7919) mod count + 1, a bijection when count is not a multiple of 7919 */
+    CHECK(f.count % 7919 != 0);
+    perm[0] = 0;
+    for (v = 1; v <= f.count; v++) perm[v] = (uint32_t)(((v - 1) * 7919) % f.count + 1);
+    for (v = 0; v < g.img->nvox; v++) g.labels[v] = perm[g.labels[v]];
+    sv_sv_graph_free(g.g);
+    sv_sv_index_free(g.ix);
+    CHECK_EQ_INT(sv_sv_index_build(g.labels, g.img->nvox, g.count, &g.ix), SV_OK);
+    CHECK_EQ_INT(sv_sv_graph_build(g.img, g.labels, g.ix, &g.g), SV_OK);
+    g.seg.index = g.ix;
+    g.seg.graph = g.g;
+    for (q = 0; q < 4; q++) {
+        sv_stroke st = {2, 1, SV_STROKE_PAINT, 1, pts[q], 2, 0};
+        sv_edit_result r1, r2;
+        st.label = labs[q];
+        st.axis = (int)pts[q][2] == (int)pts[q][5] ? 2 : 1;
+        CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &st, &r1), SV_OK);
+        CHECK_EQ_INT(sv_propagate(g.h, g.layer, &g.seg, &st, &r2), SV_OK);
+        CHECK(r1.changed > 0);
+        CHECK_EQ_INT(r1.changed, r2.changed);
+        CHECK(memcmp(f.layer->data, g.layer->data, f.img->nvox) == 0);
+    }
+    free(perm);
+    teardown(&f);
+    teardown(&g);
+}
+
+/* The graph against a direct computation: per supervoxel its size, mean,
+ * sd and centroid from its voxels in raster order, and its neighbours in
+ * the order first met (voxels in raster order, each looking -i, +i, -j, +j,
+ * -k, +k), with each edge's weight. The phantom is scaled by a slope that makes the sums inexact, so
+ * the order of the additions is checked too. */
+static void graph_matches_a_direct_computation(void)
+{
+    fixture f;
+    const int32_t nx = 48, ny = 40, nz = 24;
+    uint32_t s, *order = NULL, bad = 0;
+    if (!setup(&f, 150)) { CHECK(0); return; }
+    f.img->scl_slope = 0.37;
+    f.img->scl_inter = -3.1;
+    sv_sv_graph_free(f.g);
+    CHECK_EQ_INT(sv_sv_graph_build(f.img, f.labels, f.ix, &f.g), SV_OK);
+    order = (uint32_t *)malloc((size_t)(f.count + 1) * (f.count + 1) * sizeof *order);
+    for (s = 1; s <= f.count; s++) {
+        double sum = 0, sum2 = 0, c[3] = {0, 0, 0}, m;
+        size_t n = 0, nadj = 0, v, a;
+        int32_t i, j, k;
+        for (v = 0; v < f.img->nvox; v++) {
+            double x;
+            int32_t p[3], nb;
+            if (f.labels[v] != s) continue;
+            x = sv_volume_get(f.img, v);
+            sum += x;
+            sum2 += x * x;
+            n++;
+            i = (int32_t)(v % nx), j = (int32_t)(v / nx % ny), k = (int32_t)(v / ((size_t)nx * ny));
+            c[0] += i, c[1] += j, c[2] += k;
+            for (nb = 0; nb < 6; nb++) {
+                uint32_t o;
+                size_t q;
+                p[0] = i, p[1] = j, p[2] = k;
+                p[nb / 2] += nb & 1 ? 1 : -1;
+                if (p[0] < 0 || p[1] < 0 || p[2] < 0 || p[0] >= nx || p[1] >= ny || p[2] >= nz) continue;
+                o = f.labels[p[0] + nx * (p[1] + (size_t)ny * p[2])];
+                if (!o || o == s) continue;
+                for (q = 0; q < nadj && order[q] != o; q++) {}
+                if (q == nadj) order[nadj++] = o;
+            }
+        }
+        m = n ? sum / n : 0;
+        bad += f.g->size[s] != n;
+        bad += n && f.g->mean[s] != m;
+        bad += n && f.g->sd[s] != sqrt(fmax(0.0, sum2 / n - m * m));
+        bad += n && (f.g->centroid[3 * s] != c[0] / n || f.g->centroid[3 * s + 1] != c[1] / n || f.g->centroid[3 * s + 2] != c[2] / n);
+        bad += f.g->adj_off[s + 1] - f.g->adj_off[s] != nadj;
+        for (a = 0; a < nadj && f.g->adj_off[s + 1] - f.g->adj_off[s] == nadj; a++) bad += f.g->adj[f.g->adj_off[s] + a] != order[a];
+        for (a = f.g->adj_off[s]; a < f.g->adj_off[s + 1]; a++) bad += f.g->adj_w[a] != fabs(f.g->mean[s] - f.g->mean[f.g->adj[a]]);
+    }
+    CHECK_EQ_INT(bad, 0);
+    CHECK(f.g->mean[1] != floor(f.g->mean[1])); /* the slope made the sums inexact */
+    free(order);
+    teardown(&f);
+}
+
 void suite_propagate(void)
 {
+    RUN(graph_matches_a_direct_computation);
+    RUN(paint_does_not_depend_on_supervoxel_numbering);
     RUN(merging_stays_within_regions_and_coarsens_strokes);
     RUN(touch_paints_exactly_the_touched_supervoxels);
     RUN(background_is_never_painted_and_erase_restores);

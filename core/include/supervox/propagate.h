@@ -35,6 +35,7 @@ typedef struct sv_sv_graph {
     uint32_t *size;     /* voxels */
     uint32_t *adj_off;  /* count + 2: neighbours of s are adj[adj_off[s] .. adj_off[s+1]) */
     uint32_t *adj;      /* 6-adjacent supervoxel ids (background excluded), each pair both ways */
+    double *adj_w;      /* per adj entry: the edge's weight |mean[s] - mean[adj]| */
 } sv_sv_graph;
 
 /* Build the graph of a supervoxel map (labels, its index ix) over img.
