@@ -418,7 +418,9 @@ static sv_status grow(snic *s)
  * them, and its centroid must grow in one order: the phase's tiles are
  * grouped by shared supervoxels (union-find), and each group is one piece
  * that grows its tiles in raster order. A piece's waiting entries go to its
- * own buffer and join the shared lists after the phase, piece by piece. So
+ * own buffer and join the shared lists after the phase, tile by tile in raster
+ * order (what one thread does directly, without grouping or buffering:
+ * grow_phase_serial). So
  * the order of everything depends on the image alone: the map is the same
  * for any thread count (and with threads or without). */
 typedef struct tiler {
@@ -438,6 +440,7 @@ typedef struct tiler {
     uint32_t npieces;
     outbuf *bufs;             /* per piece */
     uint32_t nbufs;
+    size_t *ostart, *oend;    /* per tile: its range of its piece's buffer */
 } tiler;
 
 static uint32_t uf_find(uint32_t *parent, uint32_t t)
@@ -460,6 +463,7 @@ static sv_status grow_piece(void *ctx, size_t piece, unsigned worker)
     for (t = T->first[piece]; t != QNIL; t = T->nextt[t]) {
         uint32_t c = T->taken[t];
         w->cur_tile = t;
+        T->ostart[t] = w->out->n;
         /* move the waiting entries that can still win into the queue */
         while (c != QNIL) {
             const pchunk *ch = &T->s->chunks[c]; /* (not w's copy of the pointer: merging may move them) */
@@ -473,7 +477,49 @@ static sv_status grow_piece(void *ctx, size_t piece, unsigned worker)
             c = ch->next;
         }
         if ((st = grow(w)) != SV_OK) return st;
+        T->oend[t] = w->out->n;
     }
+    return SV_OK;
+}
+
+/* One phase with one thread: the tiles of colour col with entries waiting in
+ * the current band, grown in raster order, each sending its entries for other
+ * tiles straight to their lists — the same order as the threads' buffers
+ * joined tile by tile (grow_phase), without grouping or buffering. */
+static sv_status grow_phase_serial(tiler *T, uint32_t col, int *any)
+{
+    snic *s = T->s;
+    uint32_t *heads = &s->phead[(size_t)s->band * s->ntiles], tx, ty, tz;
+    size_t done0 = s->done;
+    sv_status st;
+    *any = 0;
+    s->out = NULL;
+    for (tz = col >> 2 & 1; tz < s->tdim[2]; tz += 2)
+        for (ty = col >> 1 & 1; ty < s->tdim[1]; ty += 2)
+            for (tx = col & 1; tx < s->tdim[0]; tx += 2) {
+                uint32_t t = tx + s->tdim[0] * (ty + s->tdim[1] * tz), c = heads[t];
+                if (c == QNIL) continue;
+                *any = 1;
+                heads[t] = QNIL;
+                s->cur_tile = t;
+                /* move the waiting entries that can still win into the queue */
+                while (c != QNIL) {
+                    pchunk *ch = &s->chunks[c];
+                    uint32_t e, next = ch->next;
+                    for (e = 0; e < ch->n; e++) {
+                        const pent *pe = &ch->e[e];
+                        const vox *v = &s->v[pe->idx];
+                        if (!SETTLED(v->lab) && pe->bk <= v->best && !queue_push(&s->h, pe->bk, pe->idx, pe->lab))
+                            return sv_fail(SV_ENOMEM, "out of memory growing supervoxels");
+                    }
+                    ch->next = s->cfree;
+                    s->cfree = c;
+                    c = next;
+                }
+                if ((st = grow(s)) != SV_OK) return st;
+            }
+    if (T->progress && (done0 >> 20) != (s->done >> 20) && T->progress(s->ctx, (double)s->done / (double)s->nfg))
+        return sv_fail(SV_ECANCELLED, "supervoxel computation cancelled");
     return SV_OK;
 }
 
@@ -547,10 +593,11 @@ static sv_status grow_phase(tiler *T, uint32_t col, int *any)
         }
     }
     if (st != SV_OK) return st;
-    for (p = 0; p < T->npieces; p++) {
-        const outbuf *o = &T->bufs[p];
+    for (k = 0; k < T->ncand; k++) {
+        uint32_t t = T->cand[k];
+        const outbuf *o = &T->bufs[T->pid[T->root[k]]];
         size_t e;
-        for (e = 0; e < o->n; e++)
+        for (e = T->ostart[t]; e < T->oend[t]; e++)
             if (!pend_push(s, o->e[e].tile, o->e[e].bk, o->e[e].idx, o->e[e].lab))
                 return sv_fail(SV_ENOMEM, "out of memory growing supervoxels");
     }
@@ -566,6 +613,7 @@ static sv_status grow_tiled(snic *s)
 {
     tiler T;
     uint32_t b, col, p, nthreads = sv_threads();
+    int serial;
     size_t nt = s->ntiles;
     sv_status st = SV_OK;
     sv_progress_fn progress = s->progress;
@@ -580,13 +628,15 @@ static sv_status grow_tiled(snic *s)
     T.root = (uint32_t *)sv_malloc_n(nt, sizeof *T.root);
     T.pid = (uint32_t *)sv_malloc_n(nt, sizeof *T.pid);
     T.nextt = (uint32_t *)sv_malloc_n(nt, sizeof *T.nextt);
+    T.ostart = (size_t *)sv_malloc_n(nt, sizeof *T.ostart);
+    T.oend = (size_t *)sv_malloc_n(nt, sizeof *T.oend);
     T.owner = (uint32_t *)sv_malloc_n((size_t)s->nlab + 1, sizeof *T.owner);
     T.ostamp = (uint32_t *)SV_CALLOC((size_t)s->nlab + 1, sizeof *T.ostamp);
     /* at most half the tiles along each axis share a colour: enough buffers for any phase */
     T.nbufs = ((s->tdim[0] + 1) / 2) * ((s->tdim[1] + 1) / 2) * ((s->tdim[2] + 1) / 2);
     T.bufs = (outbuf *)SV_CALLOC(T.nbufs, sizeof *T.bufs);
     if (!T.cand || !T.parent || !T.taken || !T.first || !T.last || !T.root || !T.pid || !T.nextt || !T.owner ||
-        !T.ostamp || !T.bufs) {
+        !T.ostamp || !T.bufs || !T.ostart || !T.oend) {
         st = sv_fail(SV_ENOMEM, "out of memory growing supervoxels");
         goto done;
     }
@@ -606,6 +656,7 @@ static sv_status grow_tiled(snic *s)
         if (p > 0) w->done = 0;
         T.w[p] = w;
     }
+    serial = nthreads < 2 || !T.w[1];
     for (b = 0; b < NBANDS && st == SV_OK; b++) {
         int again = 1;
         s->band = b;
@@ -614,7 +665,7 @@ static sv_status grow_tiled(snic *s)
             again = 0;
             for (col = 0; col < 8 && st == SV_OK; col++) {
                 int any = 0;
-                st = grow_phase(&T, col, &any);
+                st = serial ? grow_phase_serial(&T, col, &any) : grow_phase(&T, col, &any);
                 again |= any;
             }
         }
@@ -639,6 +690,8 @@ done:
     SV_FREE(T.root);
     SV_FREE(T.pid);
     SV_FREE(T.nextt);
+    SV_FREE(T.ostart);
+    SV_FREE(T.oend);
     SV_FREE(T.owner);
     SV_FREE(T.ostamp);
     return st;
