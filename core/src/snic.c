@@ -449,6 +449,24 @@ static uint32_t uf_find(uint32_t *parent, uint32_t t)
     return t;
 }
 
+/* Move the waiting entries of list c (s's chunks: not w's copy of the
+ * pointer, which merging may have moved) that can still win into w's queue;
+ * 0 when out of memory. */
+static int queue_waiting(snic *w, const snic *s, uint32_t c)
+{
+    while (c != QNIL) {
+        const pchunk *ch = &s->chunks[c];
+        uint32_t e;
+        for (e = 0; e < ch->n; e++) {
+            const pent *pe = &ch->e[e];
+            const vox *v = &w->v[pe->idx];
+            if (!SETTLED(v->lab) && pe->bk <= v->best && !queue_push(&w->h, pe->bk, pe->idx, pe->lab)) return 0;
+        }
+        c = ch->next;
+    }
+    return 1;
+}
+
 static sv_status grow_piece(void *ctx, size_t piece, unsigned worker)
 {
     tiler *T = (tiler *)ctx;
@@ -464,18 +482,7 @@ static sv_status grow_piece(void *ctx, size_t piece, unsigned worker)
         uint32_t c = T->taken[t];
         w->cur_tile = t;
         T->ostart[t] = w->out->n;
-        /* move the waiting entries that can still win into the queue */
-        while (c != QNIL) {
-            const pchunk *ch = &T->s->chunks[c]; /* (not w's copy of the pointer: merging may move them) */
-            uint32_t e;
-            for (e = 0; e < ch->n; e++) {
-                const pent *pe = &ch->e[e];
-                const vox *v = &w->v[pe->idx];
-                if (!SETTLED(v->lab) && pe->bk <= v->best && !queue_push(&w->h, pe->bk, pe->idx, pe->lab))
-                    return sv_fail(SV_ENOMEM, "out of memory growing supervoxels");
-            }
-            c = ch->next;
-        }
+        if (!queue_waiting(w, T->s, c)) return sv_fail(SV_ENOMEM, "out of memory growing supervoxels");
         if ((st = grow(w)) != SV_OK) return st;
         T->oend[t] = w->out->n;
     }
@@ -502,17 +509,10 @@ static sv_status grow_phase_serial(tiler *T, uint32_t col, int *any)
                 *any = 1;
                 heads[t] = QNIL;
                 s->cur_tile = t;
-                /* move the waiting entries that can still win into the queue */
-                while (c != QNIL) {
-                    pchunk *ch = &s->chunks[c];
-                    uint32_t e, next = ch->next;
-                    for (e = 0; e < ch->n; e++) {
-                        const pent *pe = &ch->e[e];
-                        const vox *v = &s->v[pe->idx];
-                        if (!SETTLED(v->lab) && pe->bk <= v->best && !queue_push(&s->h, pe->bk, pe->idx, pe->lab))
-                            return sv_fail(SV_ENOMEM, "out of memory growing supervoxels");
-                    }
-                    ch->next = s->cfree;
+                if (!queue_waiting(s, s, c)) return sv_fail(SV_ENOMEM, "out of memory growing supervoxels");
+                while (c != QNIL) { /* the list's chunks are free again */
+                    uint32_t next = s->chunks[c].next;
+                    s->chunks[c].next = s->cfree;
                     s->cfree = c;
                     c = next;
                 }
