@@ -635,7 +635,8 @@ static int strokes_linked(const sv_segmenter *s, const sv_stroke *a, const sv_st
 #define GROW_WALLED 0.65
 typedef struct env_slice {
     int axis;
-    double z, c[2], h[2]; /* slice position, centre and half-axes in mm */
+    double z, lo[2], hi[2]; /* slice position, and the box of its strokes' points (mm) */
+    double c[2], h[2];      /* the ellipse: centre and half-axes (mm) */
 } env_slice;
 
 static size_t envelope_build(const sv_stroke *const *set, size_t m, const double sp[3], env_slice *out)
@@ -644,29 +645,27 @@ static size_t envelope_build(const sv_stroke *const *set, size_t m, const double
     for (q = 0; q < m; q++) {
         const sv_stroke *st = set[q];
         int o0 = st->axis == 0 ? 1 : 0, o1 = st->axis == 2 ? 1 : 2;
-        double z = st->points[st->axis] * sp[st->axis], lo0 = HUGE_VAL, hi0 = -HUGE_VAL, lo1 = HUGE_VAL, hi1 = -HUGE_VAL;
+        double z = st->points[st->axis] * sp[st->axis], r = st->width / 2.0 * fmin(sp[o0], sp[o1]);
         env_slice *e = NULL;
-        for (j = 0; j < n; j++)
+        for (j = 0; j < n; j++) /* strokes on one slice share its box */
             if (out[j].axis == st->axis && fabs(out[j].z - z) < 1e-6) e = &out[j];
-        if (e) { /* a second stroke on a slice: grow the slice's box (h holds the box's corners for now) */
-            lo0 = e->c[0], hi0 = e->h[0], lo1 = e->c[1], hi1 = e->h[1];
-        } else {
+        if (!e) {
             e = &out[n++];
             e->axis = st->axis;
             e->z = z;
+            e->lo[0] = e->lo[1] = HUGE_VAL;
+            e->hi[0] = e->hi[1] = -HUGE_VAL;
         }
         for (i = 0; i < st->npoints; i++) {
             double a = st->points[3 * i + o0] * sp[o0], b = st->points[3 * i + o1] * sp[o1];
-            double r = st->width / 2.0 * fmin(sp[o0], sp[o1]);
-            lo0 = fmin(lo0, a - r), hi0 = fmax(hi0, a + r), lo1 = fmin(lo1, b - r), hi1 = fmax(hi1, b + r);
+            e->lo[0] = fmin(e->lo[0], a - r), e->hi[0] = fmax(e->hi[0], a + r);
+            e->lo[1] = fmin(e->lo[1], b - r), e->hi[1] = fmax(e->hi[1], b + r);
         }
-        e->c[0] = lo0, e->h[0] = hi0, e->c[1] = lo1, e->h[1] = hi1;
     }
-    for (j = 0; j < n; j++) { /* corners -> centre and half-axes */
+    for (j = 0; j < n; j++) { /* the box -> centre and half-axes */
         env_slice *e = &out[j];
-        double h0 = (e->h[0] - e->c[0]) / 2, h1 = (e->h[1] - e->c[1]) / 2, hmax;
-        e->c[0] += h0, e->c[1] += h1;
-        hmax = fmax(h0, h1);
+        double h0 = (e->hi[0] - e->lo[0]) / 2, h1 = (e->hi[1] - e->lo[1]) / 2, hmax = fmax(h0, h1);
+        e->c[0] = e->lo[0] + h0, e->c[1] = e->lo[1] + h1;
         if (h0 < 0.25 * hmax) h0 = hmax;
         if (h1 < 0.25 * hmax) h1 = hmax;
         e->h[0] = ENV_SCALE * h0, e->h[1] = ENV_SCALE * h1;
