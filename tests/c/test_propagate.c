@@ -193,46 +193,55 @@ static size_t bar_painted(const fixture *f, int k0, int k1)
     return n;
 }
 
+/* Labelled voxels of slices k0..k1 (any i, j) with label `label`. */
+static size_t slices_painted(const fixture *f, int k0, int k1, int label)
+{
+    size_t n = 0;
+    int i, k;
+    for (k = k0; k <= k1; k++)
+        for (i = 0; i < 48 * 40; i++) n += ((uint8_t *)f->layer->data)[i + 48 * 40 * k] == label;
+    return n;
+}
+
+/* A stroke along i (one) or a cross (both: as an annotator draws) on slice z. */
+static void cross_at(fixture *f, int z, int label, int both)
+{
+    double one[6] = {32, 20, 0, 40, 20, 0}, two[6] = {36, 16, 0, 36, 24, 0};
+    sv_stroke a = {2, 0, SV_STROKE_PAINT, 1, one, 2, 0}, b = {2, 0, SV_STROKE_PAINT, 1, two, 2, 0};
+    a.label = b.label = (uint8_t)label;
+    one[2] = one[5] = two[2] = two[5] = z;
+    CHECK_EQ_INT(sv_propagate(f->h, f->layer, &f->seg, &a, NULL), SV_OK);
+    if (both) CHECK_EQ_INT(sv_propagate(f->h, f->layer, &f->seg, &b, NULL), SV_OK);
+}
+
 static void strokes_of_a_label_join_while_they_stand(void)
 {
+    /* in a region with no edge to follow: a stroke on slice 16 alone cannot
+     * know where the region ends and spreads to its reach (slice 20 holds
+     * ~100-200 voxels); joined with standing crosses of its label on slices
+     * 8 and 12, the strokes' envelope closes it about two slices beyond */
     fixture f;
-    /* a cross (two strokes) across the bar at each end, as an annotator draws */
-    double a1[6] = {33, 20, 3, 35, 20, 3}, a2[6] = {34, 19, 3, 34, 21, 3};
-    double b1[6] = {33, 20, 20, 35, 20, 20}, b2[6] = {34, 19, 20, 34, 21, 20};
-    double c1[6] = {33, 20, 20, 35, 20, 20};
-    sv_stroke sa1 = {2, 1, SV_STROKE_PAINT, 1, a1, 2, 0}, sa2 = {2, 1, SV_STROKE_PAINT, 1, a2, 2, 0};
-    sv_stroke sb1 = {2, 1, SV_STROKE_PAINT, 1, b1, 2, 0}, sb2 = {2, 1, SV_STROKE_PAINT, 1, b2, 2, 0};
-    sv_stroke sc = {2, 2, SV_STROKE_PAINT, 1, c1, 2, 0};
     sv_volume *which;
-    size_t mid = 0;
-    int i, j, k, u;
-    bar = 1;
-    if (!setup(&f, -HUGE_VAL)) { CHECK(0); bar = 0; return; }
-    for (k = 10; k <= 13; k++)
-        for (j = 0; j < 40; j++)
-            for (i = 0; i < 48; i++) mid += in_bar(i, j, k);
-    /* a cross at one end reaches a few mm: the middle of the bar stays unlabelled */
-    CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &sa1, NULL), SV_OK);
-    CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &sa2, NULL), SV_OK);
-    CHECK(bar_painted(&f, 10, 13) < mid / 10);
-    /* a cross of the same label at the other end: together they label the bar between */
-    CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &sb1, NULL), SV_OK);
-    CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &sb2, NULL), SV_OK);
-    CHECK(bar_painted(&f, 10, 13) > mid * 9 / 10);
-    /* undo all four, redraw only the second cross: the first no longer stands, so no join */
-    for (u = 0; u < 4; u++) CHECK_EQ_INT(sv_history_undo(f.h, &which, NULL), SV_OK);
-    CHECK_EQ_INT((int)bar_painted(&f, 0, 23), 0);
-    CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &sb1, NULL), SV_OK);
-    CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &sb2, NULL), SV_OK);
-    CHECK(bar_painted(&f, 10, 13) < mid / 10);
-    /* another label's stroke does not join label 1's */
-    for (u = 0; u < 2; u++) CHECK_EQ_INT(sv_history_undo(f.h, &which, NULL), SV_OK);
-    CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &sa1, NULL), SV_OK);
-    CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &sa2, NULL), SV_OK);
-    CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &sc, NULL), SV_OK);
-    CHECK(bar_painted(&f, 10, 13) < mid / 10);
-    teardown(&f);
-    bar = 0;
+    int u, pass;
+    flat = 1;
+    for (pass = 0; pass < 4; pass++) {
+        if (!setup(&f, -HUGE_VAL)) { CHECK(0); flat = 0; return; }
+        if (pass > 0) { /* crosses on slices 8 and 12 */
+            cross_at(&f, 8, 1, 1);
+            cross_at(&f, 12, 1, 1);
+        }
+        if (pass == 2) /* ... undone: they no longer stand */
+            for (u = 0; u < 4; u++) CHECK_EQ_INT(sv_history_undo(f.h, &which, NULL), SV_OK);
+        cross_at(&f, 16, pass == 3 ? 2 : 1, 0); /* pass 3: another label's stroke does not join them */
+        if (pass == 1) {
+            CHECK(slices_painted(&f, 20, 20, 1) < 40);
+            CHECK_EQ_INT((int)slices_painted(&f, 22, 23, 1), 0);
+        } else {
+            CHECK(slices_painted(&f, 20, 20, pass == 3 ? 2 : 1) > 100);
+        }
+        teardown(&f);
+    }
+    flat = 0;
 }
 
 static void a_walled_label_goes_as_far_as_its_edges(void)
@@ -262,15 +271,6 @@ static void a_walled_label_goes_as_far_as_its_edges(void)
     bar = 0;
 }
 
-/* Labelled voxels of slice k (any i, j). */
-static size_t slice_painted(const fixture *f, int k)
-{
-    size_t n = 0;
-    int i;
-    for (i = 0; i < 48 * 40; i++) n += ((uint8_t *)f->layer->data)[i + 48 * 40 * k] == 1;
-    return n;
-}
-
 static void without_edges_the_label_keeps_to_the_strokes(void)
 {
     /* crosses on slices 8, 12 and 16 of a region with no edge (noise only),
@@ -296,13 +296,40 @@ static void without_edges_the_label_keeps_to_the_strokes(void)
     }
     for (k = 8; k <= 16; k++) inner &= ((uint8_t *)f.layer->data)[36 + 48 * (20 + 40 * k)] == 1;
     CHECK(inner);
-    CHECK(slice_painted(&f, 12) > 100);
-    CHECK(slice_painted(&f, 20) < 40);
-    CHECK(slice_painted(&f, 21) < 20);
-    CHECK_EQ_INT((int)slice_painted(&f, 22), 0);
-    CHECK_EQ_INT((int)slice_painted(&f, 23), 0);
+    CHECK(slices_painted(&f, 12, 12, 1) > 100);
+    CHECK(slices_painted(&f, 20, 20, 1) < 40);
+    CHECK(slices_painted(&f, 21, 21, 1) < 20);
+    CHECK_EQ_INT((int)slices_painted(&f, 22, 22, 1), 0);
+    CHECK_EQ_INT((int)slices_painted(&f, 23, 23, 1), 0);
     teardown(&f);
     flat = 0;
+}
+
+static void a_dot_in_a_walled_bar_follows_it(void)
+{
+    /* a click (a stroke of one point) near one end of a bar that strong
+     * edges wall in: its own reach is one voxel, but the first flood looks
+     * three supervoxels far, finds walls, and the label follows them to the
+     * other end (k = 2..21) and no further */
+    fixture f;
+    double a[3] = {34, 20, 4};
+    sv_stroke sa = {2, 1, SV_STROKE_PAINT, 1, a, 1, 0};
+    size_t in = 0, outside = 0;
+    int i, j, k;
+    bar = 1;
+    if (!setup(&f, -HUGE_VAL)) { CHECK(0); bar = 0; return; }
+    CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &sa, NULL), SV_OK);
+    for (k = 0; k < 24; k++)
+        for (j = 0; j < 40; j++)
+            for (i = 0; i < 48; i++) {
+                in += in_bar(i, j, k);
+                outside += !in_bar(i, j, k) && ((uint8_t *)f.layer->data)[i + 48 * (j + 40 * k)] == 1;
+            }
+    CHECK(bar_painted(&f, 0, 23) > in * 9 / 10);
+    CHECK(bar_painted(&f, 19, 21) > 0);
+    CHECK(outside < in / 20);
+    teardown(&f);
+    bar = 0;
 }
 
 static void bad_strokes_are_refused(void)
@@ -483,5 +510,6 @@ void suite_propagate(void)
     RUN(strokes_of_a_label_join_while_they_stand);
     RUN(without_edges_the_label_keeps_to_the_strokes);
     RUN(a_walled_label_goes_as_far_as_its_edges);
+    RUN(a_dot_in_a_walled_bar_follows_it);
     RUN(bad_strokes_are_refused);
 }

@@ -36,6 +36,7 @@ typedef struct sv_sv_graph {
     uint32_t *adj_off;  /* count + 2: neighbours of s are adj[adj_off[s] .. adj_off[s+1]) */
     uint32_t *adj;      /* 6-adjacent supervoxel ids (background excluded), each pair both ways */
     double *adj_w;      /* per adj entry: the edge's weight |mean[s] - mean[adj]| */
+    double side_mm;     /* the mean supervoxel's size: the side of a cube of its volume (mm) */
 } sv_sv_graph;
 
 /* Build the graph of a supervoxel map (labels, its index ix) over img.
