@@ -32,7 +32,8 @@
  * kept. To find walls, the first flood looks at least three supervoxels
  * far even from a dot; a label walled by very strong edges where that reach
  * does not cut it counts as walled too (1 slice: a ventricle crossed where
- * it is a thin sheet, 0.04 -> 0.87). Without walls, the strokes' own reach.
+ * it is a thin sheet, 0.04 -> 0.87). Without walls, the strokes' own reach
+ * (at least 1.5 supervoxels).
  * A label's strokes work together: the workspace remembers the last 32 paint
  * strokes, and a new one competes jointly with the earlier strokes of its
  * label that still stand (90% of their voxels still hold the label, so undone
@@ -570,20 +571,24 @@ static double stroke_length(const sv_stroke *st, const double sp[3])
 }
 
 /* How far (mm) a paint stroke's label may spread from it: reach x its
- * length. With `floor`, at least REACH_MIN_SV supervoxels: what compete()
- * first looks at to find walls. A dot or a short dash (a cross through a
- * ventricle where it is a thin sheet) otherwise reaches only its own
+ * length, and at least `min_sv` supervoxels. compete() first looks
+ * REACH_WALLS_SV far to find walls: a dot or a short dash (a cross through
+ * a ventricle where it is a thin sheet) otherwise reaches only its own
  * supervoxels, so the first flood meets no edge to tell how far the
  * structure goes (simulated annotator, 1 slice: left ventricle 0.04 ->
  * 0.87, hippocampi 0.38 / 0.47 -> 0.50 / 0.53, brain mean 0.44 -> 0.53;
  * 3 and 5 slices unchanged; 2.5 gains half as much, 4 loses 0.02 at 3
- * slices). */
-#define REACH_MIN_SV 3.0
-static double stroke_reach(const sv_segmenter *s, const sv_stroke *st, int floor)
+ * slices). Without walls it takes the strokes' own reach, at least
+ * REACH_MIN_SV supervoxels (3 slices: vertebra T11's short strokes 0.26 ->
+ * 0.30; 3 supervoxels spread a 9 mm cross in a flat region past its
+ * envelope). */
+#define REACH_WALLS_SV 3.0
+#define REACH_MIN_SV 1.5
+static double stroke_reach(const sv_segmenter *s, const sv_stroke *st, double min_sv)
 {
     const double *sp = s->image->spacing;
     double r = s->paint.reach * (stroke_length(st, sp) + st->width * fmin(sp[0], fmin(sp[1], sp[2])));
-    return floor ? fmax(r, REACH_MIN_SV * s->graph->side_mm) : r;
+    return fmax(r, min_sv * s->graph->side_mm);
 }
 
 /* The gap (mm) between two strokes' polylines: the least distance from a
@@ -935,11 +940,11 @@ static sv_status compete(const sv_segmenter *s, const sv_stroke *const *set, siz
     sd = fmax(sd, sdmin / touched_svs);
     if (sd <= 0) sd = 1e-6 * fmax(1.0, fabs(mu));
     for (q = 0; q < m; q++) {
-        reach[q] = stroke_reach(s, set[q], 1);
-        floored |= reach[q] > stroke_reach(s, set[q], 0);
+        reach[q] = stroke_reach(s, set[q], REACH_WALLS_SV);
+        floored |= reach[q] > stroke_reach(s, set[q], REACH_MIN_SV);
     }
     /* The first flood (edges only, beyond-reach markers held back) at the
-     * strokes' reach, at least REACH_MIN_SV supervoxels. If strong edges wall
+     * strokes' reach, at least REACH_WALLS_SV supervoxels. If strong edges wall
      * the label in but the reach cuts it (a ventricle marked on a slice where
      * it is small), the reach doubles, up to GROW_MAX x, while the label
      * stays walled in: it goes as far as the edges say. If a larger reach
@@ -973,8 +978,8 @@ static sv_status compete(const sv_segmenter *s, const sv_stroke *const *set, siz
                 if (!flood(s, ws, side, mu, sd, 0, 0, env, nenv, &cut, &edge, &strong, &grow_wall)) goto oom;
                 return SV_OK;
             }
-            if (!walled && floored) { /* the floor was only there to find walls: none, so the strokes' own reach */
-                for (q = 0; q < m; q++) reach[q] = stroke_reach(s, set[q], 0);
+            if (!walled && floored) { /* the longer reach was there to find walls: none, so the strokes' own */
+                for (q = 0; q < m; q++) reach[q] = stroke_reach(s, set[q], REACH_MIN_SV);
                 floored = 0;
                 continue;
             }
