@@ -2,7 +2,7 @@
 # deps.sh — install what Supervox needs, idempotently (called by `make deps`).
 #
 # 1. Debian packages that are missing (needs root; apt-get update only if something is missing).
-# 2. npm packages (`npm ci`, only when package-lock.json changed since the last install).
+# 2. npm packages (`npm ci`, only when package-lock.json differs from the one last installed).
 # 3. zlib and libpng built for wasm from Debian's source packages into
 #    wasm-build/third_party/ (ignored by git), once: lib/ for the single-threaded
 #    core, lib-mt/ built with -pthread for the threaded one (objects linked into
@@ -37,10 +37,13 @@ fi
 command -v node >/dev/null || { echo "deps: node (v20) is needed" >&2; exit 1; }
 
 # --- 2. npm ------------------------------------------------------------------
-if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# Installed = node_modules/.supervox-lock holds the lock file's hash (its date
+# says nothing in a fresh checkout or a git worktree).
+lock=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ "$(cat node_modules/.supervox-lock 2>/dev/null)" != "$lock" ]; then
   log "npm ci"
   npm ci --no-audit --no-fund --loglevel=error
-  touch node_modules/.package-lock.json
+  echo "$lock" > node_modules/.supervox-lock
 fi
 
 # --- 3. zlib + libpng for wasm -----------------------------------------------
