@@ -21,3 +21,13 @@ export async function serve(root, base = '/', files = {}, opts = {}) {
   const s = await startServer({ root, base, files, isolate: !!opts.isolate, onRequest: (p) => requests.push(p) });
   return { url: s.url, requests, close: s.close };
 }
+
+/**
+ * Paths asked for, without the browser's own checks for a new build of the
+ * service worker (a GET of sw.js some seconds after each navigation of a page it
+ * controls; Chromium makes it from the browser process, past Playwright's
+ * offline emulation, and with the network really off it simply fails). What
+ * remains is what the page and its workers asked for.
+ * @param {string[]} paths
+ */
+export const withoutUpdateChecks = (paths) => paths.filter((p) => !p.endsWith('/sw.js'));
