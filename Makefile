@@ -2,6 +2,7 @@
 #
 #   make            native library + CLI (build/) and the wasm core (web/build/)
 #   make serve      install what is missing, build, serve web/ on http://localhost:$(PORT)
+#                   (cross-origin isolated: the threaded core runs)
 #   make test       every test: C unit (ASan+UBSan), interop, wasm in Node, browser in Chromium
 #   make dist       dist/: the static site for any host (offline after a first visit), and
 #                   dist/supervox.html, the whole app in one file that works from file://
@@ -144,9 +145,10 @@ node_modules/esbuild/package.json:
 deps:
 	bash wasm-build/deps.sh
 
+# wasm-build/serve.mjs: loopback only, with COOP/COEP so the page is cross-origin
+# isolated and the threaded core runs (python3 -m http.server cannot send them)
 serve: deps all
-	@echo "Supervox: http://localhost:$(PORT)/  (Ctrl+C stops)"
-	cd web && /usr/bin/python3 -m http.server $(PORT) --bind 127.0.0.1
+	node wasm-build/serve.mjs web $(PORT)
 
 # Every suite; tests/run-all.sh prints one closing "N passed, N failed" line.
 test: deps all dist $(B)/test_core $(B)/supervox-san

@@ -9,7 +9,7 @@ import { CoreBridge } from './core/bridge.js';
 import { fetchBytes } from './loaders/fetch-bytes.js';
 import { classify, filesFromDrop, pngHints, readAll } from './loaders/local-files.js';
 import { saveBytes, saveOptions, zipStore } from './loaders/save.js';
-import { registerServiceWorker } from './offline.js';
+import { registerServiceWorker, reloadIntoIsolation } from './offline.js';
 import { itkSnapLabels, labelJson, parseLabelTable, slicerColorTable } from './state/labels.js';
 import { Autosave } from './state/autosave.js';
 import { MeshSync } from './state/meshes.js';
@@ -37,6 +37,23 @@ const PRESETS = {
   'ct-lung': [1500, -600],
   'ct-bone': [1800, 400],
 };
+
+// The packaged site's first visit: its service worker makes the page cross-origin isolated (the
+// threaded core) from a reload on; that one reload comes now, before the core starts, anything loads
+// or any control works, so no work is ever lost to it (offline.js). Everywhere else this returns at once.
+const waited = { shown: false };
+if (
+  await reloadIntoIsolation({
+    onWait: () => {
+      waited.shown = true;
+      $('progress').hidden = false;
+      $('progress-label').textContent = 'Setting up threads and offline use…';
+      $('progress-bar').removeAttribute('value'); // an indeterminate bar
+    },
+  })
+)
+  await new Promise(() => {}); // the page is reloading: start nothing
+if (waited.shown) $('progress').hidden = true; // gave up waiting: start single-threaded, offline from the next visit
 
 // supervox.html (make dist, one file for file://) sets SupervoxInline: its worker and demo are inside the page
 const INLINE = /** @type {any} */ (globalThis).SupervoxInline;

@@ -57,6 +57,22 @@ export async function shot(page, name) {
   console.log(`# screenshot: ${file}`);
 }
 
+/** Screenshot the metadata panel (it holds the "Core" row) under tests/out/browser. */
+export async function shotMeta(page, name) {
+  const meta = page.locator('#meta');
+  await meta.scrollIntoViewIfNeeded();
+  await meta.screenshot({ path: path.join(OUT, `${name}.png`) });
+  console.log(`# screenshot: ${path.join(OUT, `${name}.png`)}`);
+}
+
+/** The metadata panel's "Core" row ("2 threads", "single thread"), or null. */
+export const coreRow = (page) =>
+  page.evaluate(() => {
+    const dts = [...document.querySelectorAll('#meta-list dt')];
+    const dt = dts.find((d) => d.textContent === 'Core');
+    return dt ? dt.nextElementSibling.textContent : null;
+  });
+
 /** Wait for two animation frames (the views draw in the next one). */
 export const settle = (page) => page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
 

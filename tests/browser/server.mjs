@@ -1,64 +1,33 @@
-// server.mjs — a plain static file server for the browser tests (loopback only).
-// By default it sends no special headers (no COOP/COEP): the app must work without
-// them. With {isolate: true} it sends the two that make a page cross-origin isolated
-// (SharedArrayBuffer, so the threaded core): COOP same-origin and COEP require-corp.
-import { createReadStream, statSync } from 'node:fs';
-import http from 'node:http';
-import path from 'node:path';
-
-const TYPES = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.wasm': 'application/wasm',
-  '.gz': 'application/gzip',
-  '.txt': 'text/plain; charset=utf-8',
-  '.png': 'image/png',
-};
+// server.mjs — the static file server for the browser tests: `make serve`'s own
+// (wasm-build/serve.mjs) on 127.0.0.1 and a free port. By default it sends no
+// special headers (no COOP/COEP), as any static host: the app must work without
+// them. With {isolate: true} it sends the two that make a page cross-origin
+// isolated (SharedArrayBuffer, so the threaded core), as `make serve` does.
+import { startServer } from '../../wasm-build/serve.mjs';
 
 /**
  * Serve `root` under URL prefix `base` on 127.0.0.1 and a free port; `files`
  * maps extra URL paths (below base) to files elsewhere (test data).
+ * @param {string} root
+ * @param {string} [base]
+ * @param {Record<string, string>} [files]
  * @param {{isolate?: boolean}} [opts] isolate: send COOP/COEP with every file
  * @returns {Promise<{url: string, requests: string[], close: () => Promise<void>}>}
+ *   requests: the path of every request, in order
  */
-export function serve(root, base = '/', files = {}, opts = {}) {
-  const isolation = opts.isolate ? { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' } : {};
+export async function serve(root, base = '/', files = {}, opts = {}) {
+  /** @type {string[]} */
   const requests = [];
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url, 'http://x');
-    requests.push(url.pathname);
-    if (!url.pathname.startsWith(base)) {
-      res.writeHead(404).end();
-      return;
-    }
-    let rel = decodeURIComponent(url.pathname.slice(base.length));
-    if (rel === '' || rel.endsWith('/')) rel += 'index.html';
-    const file = files[rel] || path.join(root, rel);
-    if (!files[rel] && !file.startsWith(path.resolve(root))) {
-      res.writeHead(403).end();
-      return;
-    }
-    let st;
-    try {
-      st = statSync(file);
-    } catch {
-      res.writeHead(404).end('not found');
-      return;
-    }
-    if (!st.isFile()) {
-      res.writeHead(404).end('not found');
-      return;
-    }
-    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] || 'application/octet-stream', 'content-length': st.size, ...isolation });
-    createReadStream(file).pipe(res);
-  });
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      resolve({ url: `http://127.0.0.1:${port}${base}`, requests, close: () => new Promise((r) => server.close(() => r())) });
-    });
-  });
+  const s = await startServer({ root, base, files, isolate: !!opts.isolate, onRequest: (p) => requests.push(p) });
+  return { url: s.url, requests, close: s.close };
 }
+
+/**
+ * Paths asked for, without the browser's own checks for a new build of the
+ * service worker (a GET of sw.js some seconds after each navigation of a page it
+ * controls; Chromium makes it from the browser process, past Playwright's
+ * offline emulation, and with the network really off it simply fails). What
+ * remains is what the page and its workers asked for.
+ * @param {string[]} paths
+ */
+export const withoutUpdateChecks = (paths) => paths.filter((p) => !p.endsWith('/sw.js'));

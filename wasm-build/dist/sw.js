@@ -10,8 +10,23 @@
  *           (the browser tries again on a later visit)
  * activate  delete this folder's caches of older builds; control open pages
  * fetch     a GET for a file of the build is answered from the cache (the
- *           folder itself is index.html; a query such as ?src= is ignored);
+ *           folder itself is index.html; a query such as ?src= is ignored),
+ *           with COOP same-origin and COEP require-corp added (see below);
  *           anything else (a ?src= file, another site) is left to the browser
+ *
+ * Cross-origin isolation without server headers (the "coi-serviceworker"
+ * technique): a page is cross-origin isolated, and SharedArrayBuffer so the
+ * threaded core works, only if its response carries COOP/COEP, which most
+ * static hosts cannot send. This worker adds them to the build's files it
+ * serves, so a page it controls is isolated wherever the site is hosted.
+ * A page loaded before the worker controlled it (the first visit) is not:
+ * offline.js reloads it once, at startup, before any volume loads. The app in
+ * a frame (embed.js) gets the headers too, so an isolated page may hold it.
+ * Pages that embed the app (gallery.html: any page of the build but
+ * index.html) are left as the host serves them: an isolated page can hold only
+ * frames whose responses carry COEP, and a sandboxed frame's page never passes
+ * through a service worker. Opaque, redirected and error responses pass
+ * untouched: rewriting them would change what they mean.
  *
  * A new build is a new sw.js (its hash changes): the browser installs it beside
  * the old one, and it takes over once no page uses the old one, so a page
@@ -67,14 +82,31 @@ sw.addEventListener('activate', (event) => {
   );
 });
 
+/**
+ * The same response with COOP/COEP added (a copy: a Response's headers cannot
+ * change). Only a plain same-origin success is rewritten; an opaque, redirected
+ * or error response is returned as it is.
+ * @param {Response} res
+ */
+function isolated(res) {
+  if ((res.type !== 'basic' && res.type !== 'default') || res.redirected || !res.ok) return res;
+  const headers = new Headers(res.headers);
+  headers.set('Cross-Origin-Opener-Policy', 'same-origin');
+  headers.set('Cross-Origin-Embedder-Policy', 'require-corp');
+  return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
+}
+
 sw.addEventListener('fetch', (event) => {
   const req = event.request;
   const path = req.method === 'GET' ? fileOf(req.url) : null;
   if (!path) return;
+  // (DevTools makes such requests; fetch() would throw on them)
+  if (req.cache === 'only-if-cached' && req.mode !== 'same-origin') return;
   event.respondWith(
     (async () => {
       const cache = await caches.open(CACHE);
-      return (await cache.match(new URL(path, SCOPE).href)) || fetch(req);
+      const res = (await cache.match(new URL(path, SCOPE).href)) || (await fetch(req));
+      return path.endsWith('.html') && path !== 'index.html' ? res : isolated(res);
     })(),
   );
 });
