@@ -17,7 +17,10 @@
  * edge stops it: grey nuclei next to white matter of the same intensity) does
  * it run again with those markers competing, which stops it about halfway to
  * the reach (simulated annotator, 3 slices: spleen 0.76 -> 0.86, mean over
- * brain and CT 0.71 -> 0.72). In that second run, unless strong edges wall
+ * brain and CT 0.71 -> 0.72). That second run is a shortest-path
+ * competition rather than a watershed: a path costs the sum of its steps
+ * in sd plus a constant per step (beyond_cost), so where edges are weak the
+ * nearer marker wins (3 slices: brain 0.76 -> 0.79). In that second run, unless strong edges wall
  * the label in (75% of its frontier: ventricles), the strokes' envelope also
  * bounds it: an ellipse per slice of strokes, interpolated between slices
  * and closed beyond the outer ones (envelope_at); in-reach supervoxels well
@@ -819,6 +822,28 @@ static void mark_reach(const sv_segmenter *s, const sv_stroke *const *set, size_
  * object, 2 for the background. Returns the object's frontier: cut by the
  * reach, in reach, and how much of that is a strong edge (> STRONG_STEP sd)
  * and a wall (> GROW_STEP sd). 0 on out of memory. */
+/* The second flood's cost of a step over an edge of weight w: the
+ * competition there is not a watershed (the largest step on the way) but
+ * the shortest path, each step costing its intensity step in sd plus
+ * HOP_COST, so a marker wins what it reaches over fewer and smaller steps.
+ * Where edges are weak (grey nuclei in white matter) the minimax flood
+ * handed whole regions to whichever marker had a path of slightly lower
+ * steps; summed, the nearer marker wins (simulated annotator, mean Dice at
+ * N = 1 / 3 / 5 slices: brain 0.53 / 0.76 / 0.76 -> 0.57 / 0.79 / 0.77,
+ * CT 0.63 / 0.68 / 0.71 -> 0.68 / 0.70 / 0.71; a hop cost of 0 / 0.1 /
+ * 0.3 / 1: brain at 3 slices 0.774 / 0.783 / 0.789 / 0.792, CT at 1 slice
+ * 0.70 / 0.69 / 0.69 / 0.66; squared steps 0.759, square roots 0.789). The
+ * beyond-reach markers start BEYOND_START behind (0: brain at 1 slice 0.54,
+ * aorta 0.57; 2: brain at 3 slices 0.775). The first flood stays a
+ * watershed: it asks whether edges enclose the label (summed there: brain
+ * at 3 slices 0.770). */
+#define HOP_COST 0.6
+#define BEYOND_START 1.0
+static double beyond_cost(double w, double sd)
+{
+    return w / sd + HOP_COST;
+}
+
 static int flood(const sv_segmenter *s, sv_stroke_ws *ws, uint8_t *side, double mu, double sd, int beyond, int use_env,
                  const env_slice *env, size_t nenv, double *cut, double *edge, double *strong, double *wall)
 {
@@ -849,7 +874,7 @@ static int flood(const sv_segmenter *s, sv_stroke_ws *ws, uint8_t *side, double 
             uint32_t o = g->adj[a];
             uint64_t f;
             if (tsv[o] & 2) continue;
-            f = flood_key(g->adj_w[a], 2);
+            f = flood_key(BEYOND_START + beyond_cost(g->adj_w[a], sd), 2);
             if (f < key) key = f;
         }
         if (key != UINT64_MAX) flood_offer(ws, &hn, best[id] = key, id);
@@ -881,7 +906,9 @@ static int flood(const sv_segmenter *s, sv_stroke_ws *ws, uint8_t *side, double 
         for (a = g->adj_off[b]; a < g->adj_off[b + 1]; a++) {
             uint32_t o = g->adj[a];
             double w = g->adj_w[a];
-            uint64_t f = flood_key(w > c ? w : c, 1) | kside; /* fmax, without the call: no NaN or -0 here */
+            /* minimax (fmax, without the call: no NaN or -0 here), or with
+             * `beyond` a path's cost: its steps in sd, and HOP_COST a step */
+            uint64_t f = flood_key(beyond ? c + beyond_cost(w, sd) : w > c ? w : c, 1) | kside;
             if (f >= best[o]) continue; /* decided, beyond reach, or no better than its entry */
             best[o] = f;
             if (f == k) ws->stack[sn++] = o;
