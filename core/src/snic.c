@@ -24,7 +24,11 @@
  *   until the band is exhausted there, then moves on to the next tile with
  *   waiting entries (raster order, repeated until none is left), then to the
  *   next band. The order is exact within a tile; across a tile face it can
- *   differ from the global one only between entries of the same band.
+ *   differ from the global one only between entries of the same band. The
+ *   records are stored tile by tile (rec_of), so a tile's are one contiguous
+ *   block and its neighbours 1, 32 and 1024 records away: fewer cache and
+ *   TLB misses than rows 256 records and slices 64K records apart, and the
+ *   voxel's coordinates come from shifts, not divisions.
  * - A voxel is queued again by the supervoxel that already queued it only if
  *   d^2 drops by more than a factor 2^0.5 (its centroid moved a little
  *   closer); a different supervoxel requeues it for any gain. Such small
@@ -44,11 +48,13 @@
  * (read off the double's exponent and top mantissa bits: no sqrt), LIFO
  * within a bucket: O(1) per operation, and ties resolve in push order, so
  * the result is deterministic.
- * MEMORY: 8 bytes/voxel while running (label, intensity, best bucket: all
- * the growth reads of a voxel in one record), turned in place into the
- * 4-byte output, + 12 bytes per queued entry of the active tile + 12 bytes per
- * waiting entry (the growing front) + 256 KB of buckets + 32 bytes per tile
- * + 40 bytes per supervoxel; all but the output is freed on return.
+ * MEMORY: 8 bytes/voxel of the volume padded to whole tiles while running
+ * (label, intensity, best bucket: all the growth reads of a voxel in one
+ * record; 256^3: no padding, the demo brain 133x139x182: +46%), turned in
+ * place into the 4-byte output through a buffer of 32 slices of labels, +
+ * 12 bytes per queued entry of the active tile + 12 bytes per waiting entry
+ * (the growing front) + 256 KB of buckets + 32 bytes per tile + 40 bytes per
+ * supervoxel; all but the output is freed on return.
  * PERFORMANCE: O(n): each voxel is queued about once (1.13 times on the demo
  * brain, plus 0.3 times onto a waiting list) and popped as often; with the
  * records visited tile by tile this is 2-3x faster than the global queue on
@@ -247,9 +253,23 @@ typedef struct snic {
     pchunk *chunks;
     uint32_t cused, ccapc, cfree;
     uint32_t cur_tile, band, bend; /* the active tile, band, and the band's end (bucket) */
-    uint32_t tmask;                /* TILE - 1 while tiled; all ones while growing islands (one queue) */
+    uint32_t tsel, tcur;           /* n & tsel == tcur: record n goes to the queue (islands: 0 and 0, all of it) */
     outbuf *out;                   /* while growing tiles in parallel: where waiting entries go */
 } snic;
+
+/* The record of voxel (x, y, z): records are stored tile by tile (tiles in
+ * raster order, TILE^3 records each, the volume padded to whole tiles), so
+ * a tile's records are one contiguous block and neighbours within a tile sit
+ * 1, TILE and TILE^2 records apart. */
+#define TVOX (1u << (3 * TSH))
+static uint32_t rec_of(const snic *s, uint32_t x, uint32_t y, uint32_t z)
+{
+    uint32_t t = ((z >> TSH) * s->tdim[1] + (y >> TSH)) * s->tdim[0] + (x >> TSH);
+    return t << (3 * TSH) | (z & (TILE - 1)) << (2 * TSH) | (y & (TILE - 1)) << TSH | (x & (TILE - 1));
+}
+
+/* The record of voxel x of a row whose first record is row (rec_of(s, 0, y, z)). */
+#define ROW_REC(x) (((x) >> TSH) << (3 * TSH) | ((x) & (TILE - 1)))
 
 static sv_status new_label(snic *s, uint32_t *out)
 {
@@ -317,11 +337,11 @@ static int out_push(outbuf *o, uint32_t t, uint32_t bk, uint32_t idx, uint32_t L
     return 1;
 }
 
-/* Queue neighbour n (in tile t; spatial term sd2 = (ds/S)^2 m^2 already
+/* Queue neighbour n (record index; spatial term sd2 = (ds/S)^2 m^2 already
  * scaled) for label L if it gets closer than any entry it already has: into
  * the queue if it belongs to the active tile and band, else onto a waiting
  * list. Returns 0 when out of memory. */
-static inline int offer(snic *s, uint32_t n, uint32_t t, double sd2, double cv, uint32_t L)
+static inline int offer(snic *s, uint32_t n, double sd2, double cv, uint32_t L)
 {
     vox *w = &s->v[n];
     double dv;
@@ -337,43 +357,43 @@ static inline int offer(snic *s, uint32_t n, uint32_t t, double sd2, double cv, 
     }
     w->best = (uint16_t)bk;
     w->lab = QUEUED | L;
-    if (t == s->cur_tile && bk < s->bend) return queue_push(&s->h, bk, n, L);
-    if (s->out) return out_push(s->out, t, bk, n, L);
-    return pend_push(s, t, bk, n, L);
+    if ((n & s->tsel) == s->tcur && bk < s->bend) return queue_push(&s->h, bk, n, L);
+    if (s->out) return out_push(s->out, n >> (3 * TSH), bk, n, L);
+    return pend_push(s, n >> (3 * TSH), bk, n, L);
 }
 
 /* Grow from whatever is in the queue until it is empty. */
 static sv_status grow(snic *s)
 {
     const uint32_t nx = (uint32_t)s->img->dim[0], ny = (uint32_t)s->img->dim[1], nz = (uint32_t)s->img->dim[2];
-    const uint32_t sxy = nx * ny, tm = s->tmask, t = s->cur_tile;
-    const uint32_t ty = s->tdim[0], tz = s->tdim[0] * s->tdim[1];
+    const uint32_t M = TILE - 1, tx = s->tdim[0], txy = s->tdim[0] * s->tdim[1];
+    /* record steps to the neighbour along y and z when it lies in the next tile that way */
+    const uint32_t ystep = tx * TVOX - M * TILE, zstep = txy * TVOX - M * TILE * TILE;
     const double sp0 = s->img->spacing[0], sp1 = s->img->spacing[1], sp2 = s->img->spacing[2];
-    const double k = s->inv_s2m2, inv_sxy = 1.0 / sxy, inv_nx = 1.0 / nx;
+    const double k = s->inv_s2m2;
+    uint32_t last_t = UINT32_MAX, ox = 0, oy = 0, oz = 0;
     while (s->h.n) {
-        uint32_t idx, L, i, j, kk, rem;
+        uint32_t idx, L, i, j, kk, lx, ly, lz, t;
         centroid *c;
         double inv, cv, ex, ey, ez, exm, exp, eym, eyp, ezm, ezp, ex2, ey2, ez2;
         int ok = 1;
         queue_pop(&s->h, &idx, &L);
         if (SETTLED(s->v[idx].lab)) continue;
         s->v[idx].lab = L;
-        /* idx -> (i, j, kk) by multiplying with reciprocals instead of two
-           divisions on the critical path; the product of idx < 2^32 and a
-           rounded 1/d is off by at most 2^-20, so the truncated quotient can
-           only come out one low, at exact multiples, and is corrected */
-        kk = (uint32_t)(idx * inv_sxy);
-        rem = idx - kk * sxy;
-        if (rem >= sxy) {
-            kk++;
-            rem -= sxy;
+        /* record -> (i, j, kk): the tile's origin (divisions only when the tile changes) plus the offsets within */
+        t = idx >> (3 * TSH);
+        if (t != last_t) {
+            last_t = t;
+            oz = (t / txy) << TSH;
+            oy = (t % txy / tx) << TSH;
+            ox = (t % tx) << TSH;
         }
-        j = (uint32_t)(rem * inv_nx);
-        i = rem - j * nx;
-        if (i >= nx) {
-            j++;
-            i -= nx;
-        }
+        lx = idx & M;
+        ly = (idx >> TSH) & M;
+        lz = (idx >> (2 * TSH)) & M;
+        i = ox + lx;
+        j = oy + ly;
+        kk = oz + lz;
         c = &s->c[L];
         c->x += i * sp0;
         c->y += j * sp1;
@@ -395,13 +415,13 @@ static sv_status grow(snic *s)
         ex2 = ex * ex;
         ey2 = ey * ey;
         ez2 = ez * ez;
-        /* a neighbour across a tile face belongs to the next tile that way */
-        if (i > 0) ok &= offer(s, idx - 1, (i & tm) ? t : t - 1, (exm * exm + ey2 + ez2) * k, cv, L);
-        if (i + 1 < nx) ok &= offer(s, idx + 1, ((i + 1) & tm) ? t : t + 1, (exp * exp + ey2 + ez2) * k, cv, L);
-        if (j > 0) ok &= offer(s, idx - nx, (j & tm) ? t : t - ty, (ex2 + eym * eym + ez2) * k, cv, L);
-        if (j + 1 < ny) ok &= offer(s, idx + nx, ((j + 1) & tm) ? t : t + ty, (ex2 + eyp * eyp + ez2) * k, cv, L);
-        if (kk > 0) ok &= offer(s, idx - sxy, (kk & tm) ? t : t - tz, (ex2 + ey2 + ezm * ezm) * k, cv, L);
-        if (kk + 1 < nz) ok &= offer(s, idx + sxy, ((kk + 1) & tm) ? t : t + tz, (ex2 + ey2 + ezp * ezp) * k, cv, L);
+        /* a neighbour across a tile face is in the next tile that way */
+        if (i > 0) ok &= offer(s, lx ? idx - 1 : idx - TVOX + M, (exm * exm + ey2 + ez2) * k, cv, L);
+        if (i + 1 < nx) ok &= offer(s, lx < M ? idx + 1 : idx + TVOX - M, (exp * exp + ey2 + ez2) * k, cv, L);
+        if (j > 0) ok &= offer(s, ly ? idx - TILE : idx - ystep, (ex2 + eym * eym + ez2) * k, cv, L);
+        if (j + 1 < ny) ok &= offer(s, ly < M ? idx + TILE : idx + ystep, (ex2 + eyp * eyp + ez2) * k, cv, L);
+        if (kk > 0) ok &= offer(s, lz ? idx - TILE * TILE : idx - zstep, (ex2 + ey2 + ezm * ezm) * k, cv, L);
+        if (kk + 1 < nz) ok &= offer(s, lz < M ? idx + TILE * TILE : idx + zstep, (ex2 + ey2 + ezp * ezp) * k, cv, L);
         if (!ok) return sv_fail(SV_ENOMEM, "out of memory growing supervoxels");
         if ((++s->done & 0xfffff) == 0 && s->progress && s->progress(s->ctx, (double)s->done / (double)s->nfg))
             return sv_fail(SV_ECANCELLED, "supervoxel computation cancelled");
@@ -481,6 +501,7 @@ static sv_status grow_piece(void *ctx, size_t piece, unsigned worker)
     for (t = T->first[piece]; t != QNIL; t = T->nextt[t]) {
         uint32_t c = T->taken[t];
         w->cur_tile = t;
+        w->tcur = t << (3 * TSH);
         T->ostart[t] = w->out->n;
         if (!queue_waiting(w, T->s, c)) return sv_fail(SV_ENOMEM, "out of memory growing supervoxels");
         if ((st = grow(w)) != SV_OK) return st;
@@ -509,6 +530,7 @@ static sv_status grow_phase_serial(tiler *T, uint32_t col, int *any)
                 *any = 1;
                 heads[t] = QNIL;
                 s->cur_tile = t;
+                s->tcur = t << (3 * TSH);
                 if (!queue_waiting(s, s, c)) return sv_fail(SV_ENOMEM, "out of memory growing supervoxels");
                 while (c != QNIL) { /* the list's chunks are free again */
                     uint32_t next = s->chunks[c].next;
@@ -739,27 +761,56 @@ static void scaled_range(const sv_volume *img, double *lo, double *hi)
     *hi = a < b ? b : a;
 }
 
-/* Fill the records: background (below the threshold, or NaN) or an unlabelled
- * voxel with its intensity normalised to 0..65535. Returns the foreground count. */
-static size_t fill_records(const sv_volume *img, vox *v, double lo, double range, double threshold)
+/* A record for a voxel of scaled value val: background (below the
+ * threshold, or NaN) or unlabelled with the value normalised to 0..65535. */
+static vox record_of(double val, double lo, double range, double threshold)
 {
-    size_t i, n = img->nvox, nfg = 0;
+    vox r;
+    r.best = NEVER;
+    if (!(val >= threshold) || val != val) {
+        r.lab = BG_LABEL;
+        r.q = 0;
+    } else {
+        r.lab = 0;
+        r.q = (uint16_t)((val - lo) / range * 65535.0 + 0.5);
+    }
+    return r;
+}
+
+/* Fill the records (tile order, rec_of); padding records stay unwritten:
+ * nothing reads them. 8- and 16-bit types go through a table of the record
+ * of each stored value (the same arithmetic, once per value instead of once
+ * per voxel). Returns the foreground count. */
+static size_t fill_records(const snic *s, vox *v, double lo, double range, double threshold)
+{
+    const sv_volume *img = s->img;
+    const uint32_t nx = (uint32_t)img->dim[0], ny = (uint32_t)img->dim[1], nz = (uint32_t)img->dim[2];
+    size_t nfg = 0, i = 0;
+    uint32_t x, y, z;
     const double slope = img->scl_slope, inter = img->scl_inter;
+    vox *lut = NULL;
+    long lmin = 0, lsize = 0, l;
+    switch (img->dtype) {
+    case SV_DT_UINT8: lmin = 0, lsize = 256; break;
+    case SV_DT_INT8: lmin = -128, lsize = 256; break;
+    case SV_DT_INT16: lmin = -32768, lsize = 65536; break;
+    case SV_DT_UINT16: lmin = 0, lsize = 65536; break;
+    default: break;
+    }
+    if (lsize) lut = (vox *)SV_MALLOC((size_t)lsize * sizeof *lut); /* without it: per voxel */
+    for (l = 0; lut && l < lsize; l++) lut[l] = record_of((double)(l + lmin) * slope + inter, lo, range, threshold);
 #define FILL(T)                                                                                                        \
     {                                                                                                                  \
         const T *d = (const T *)img->data;                                                                             \
-        for (i = 0; i < n; i++) {                                                                                      \
-            double x = d[i] * slope + inter;                                                                           \
-            v[i].best = NEVER;                                                                                         \
-            if (!(x >= threshold) || x != x) {                                                                         \
-                v[i].lab = BG_LABEL;                                                                                   \
-                v[i].q = 0;                                                                                            \
-            } else {                                                                                                   \
-                v[i].lab = 0;                                                                                          \
-                v[i].q = (uint16_t)((x - lo) / range * 65535.0 + 0.5);                                                 \
-                nfg++;                                                                                                 \
+        for (z = 0; z < nz; z++)                                                                                       \
+            for (y = 0; y < ny; y++) {                                                                                 \
+                vox *row = v + rec_of(s, 0, y, z);                                                                     \
+                for (x = 0; x < nx; x++, i++) {                                                                        \
+                    vox *r = row + ROW_REC(x);                                                                         \
+                    *r = lut ? lut[(long)d[i] - lmin] : record_of(d[i] * slope + inter, lo, range, threshold);         \
+                    nfg += r->lab == 0;                                                                                \
+                }                                                                                                      \
             }                                                                                                          \
-        }                                                                                                              \
     }                                                                                                                  \
     break
     switch (img->dtype) {
@@ -773,14 +824,44 @@ static size_t fill_records(const sv_volume *img, vox *v, double lo, double range
     case SV_DT_FLOAT64: FILL(double);
     }
 #undef FILL
+    SV_FREE(lut);
     return nfg;
+}
+
+/* Turn the records into the raster label map in place: slab by slab (TILE
+ * slices, the same voxels in both orders), through a buffer of one slab's
+ * labels. The labels of slab z end before the records of slab z + 1 begin
+ * (4 bytes a voxel against 8), so nothing unread is overwritten. Returns the
+ * map (the records' block) or NULL when the buffer cannot be had. */
+static uint32_t *records_to_map(const snic *s)
+{
+    const uint32_t nx = (uint32_t)s->img->dim[0], ny = (uint32_t)s->img->dim[1], nz = (uint32_t)s->img->dim[2];
+    uint32_t *out = (uint32_t *)(void *)s->v, *buf, x, y, z, z0;
+    const size_t slab = (size_t)nx * ny * (nz < TILE ? nz : TILE);
+    buf = (uint32_t *)SV_MALLOC((slab ? slab : 1) * sizeof *buf);
+    if (!buf) return NULL;
+    for (z0 = 0; z0 < nz; z0 += TILE) {
+        uint32_t z1 = nz - z0 < TILE ? nz : z0 + TILE;
+        uint32_t *b = buf;
+        for (z = z0; z < z1; z++)
+            for (y = 0; y < ny; y++) {
+                const vox *row = s->v + rec_of(s, 0, y, z);
+                for (x = 0; x < nx; x++) {
+                    uint32_t l = row[ROW_REC(x)].lab;
+                    *b++ = l == BG_LABEL ? 0 : l;
+                }
+            }
+        memcpy(out + (size_t)z0 * nx * ny, buf, (size_t)(b - buf) * sizeof *buf);
+    }
+    SV_FREE(buf);
+    return out;
 }
 
 sv_status sv_supervoxels(const sv_volume *img, const sv_sv_params *p, sv_progress_fn progress, void *ctx,
                          uint32_t **labels, uint32_t *count)
 {
     snic s;
-    size_t n = img->nvox, i;
+    size_t n = img->nvox;
     double lo = HUGE_VAL, hi = -HUGE_VAL, S, range;
     sv_status st = SV_OK;
     int a;
@@ -798,10 +879,13 @@ sv_status sv_supervoxels(const sv_volume *img, const sv_sv_params *p, sv_progres
     s.progress = progress;
     s.ctx = ctx;
     s.cfree = QNIL;
-    s.tmask = TILE - 1;
+    s.tsel = ~(TVOX - 1);
     for (a = 0; a < 3; a++) s.tdim[a] = ((uint32_t)img->dim[a] + TILE - 1) >> TSH;
+    if ((double)s.tdim[0] * s.tdim[1] * s.tdim[2] * TVOX > 4294967295.0)
+        return sv_fail(SV_EINVAL, "volumes over 2^32 voxels (padded to whole %u^3 tiles) are not supported for supervoxels",
+                       TILE);
     s.ntiles = s.tdim[0] * s.tdim[1] * s.tdim[2];
-    s.v = (vox *)SV_MALLOC(n * sizeof *s.v);
+    s.v = (vox *)SV_MALLOC((size_t)s.ntiles * TVOX * sizeof *s.v);
     s.phead = (uint32_t *)SV_MALLOC((size_t)NBANDS * s.ntiles * sizeof *s.phead);
     if (!s.v || !s.phead || !queue_init(&s.h)) {
         st = sv_fail(SV_ENOMEM, "out of memory for supervoxels of %zu voxels", n);
@@ -810,7 +894,7 @@ sv_status sv_supervoxels(const sv_volume *img, const sv_sv_params *p, sv_progres
     /* normalise to [0, 1] over the whole image (as the Dash app's rescale) and mark the background */
     scaled_range(img, &lo, &hi);
     range = hi > lo ? hi - lo : 1.0;
-    s.nfg = fill_records(img, s.v, lo, range, p->threshold);
+    s.nfg = fill_records(&s, s.v, lo, range, p->threshold);
     memset(s.phead, 0xff, (size_t)NBANDS * s.ntiles * sizeof *s.phead);
     if (s.nfg == 0) goto finish; /* all background: no supervoxels */
     S = p->target_count > 0
@@ -846,48 +930,43 @@ sv_status sv_supervoxels(const sv_volume *img, const sv_sv_params *p, sv_progres
     for (g[2] = 0; g[2] < cells[2]; g[2]++)
         for (g[1] = 0; g[1] < cells[1]; g[1]++)
             for (g[0] = 0; g[0] < cells[0]; g[0]++) {
-                size_t idx = 0, mul = 1;
-                uint32_t L, tile;
-                for (a = 0; a < 3; a++) {
-                    idx += mul * (size_t)floor((g[a] + 0.5) * stepv[a]);
-                    mul *= (size_t)img->dim[a];
-                }
+                uint32_t L, idx = rec_of(&s, (uint32_t)floor((g[0] + 0.5) * stepv[0]), (uint32_t)floor((g[1] + 0.5) * stepv[1]),
+                                         (uint32_t)floor((g[2] + 0.5) * stepv[2]));
                 if (s.v[idx].lab == BG_LABEL) continue;
                 s.v[idx].best = 0;
-                tile = (uint32_t)(floor((g[0] + 0.5) * stepv[0])) >> TSH;
-                tile += s.tdim[0] * (((uint32_t)(floor((g[1] + 0.5) * stepv[1])) >> TSH) +
-                                     s.tdim[1] * ((uint32_t)(floor((g[2] + 0.5) * stepv[2])) >> TSH));
                 if ((st = new_label(&s, &L)) != SV_OK) goto done;
-                if (!pend_push(&s, tile, 0, (uint32_t)idx, L)) {
+                if (!pend_push(&s, idx >> (3 * TSH), 0, idx, L)) {
                     st = sv_fail(SV_ENOMEM, "out of memory seeding supervoxels");
                     goto done;
                 }
             }
     st = grow_tiled(&s);
-    /* islands that no seed reached: one queue over the whole volume */
-    s.tmask = UINT32_MAX;
-    s.cur_tile = 0;
+    /* islands that no seed reached, in raster order: one queue over the whole volume */
+    s.tsel = s.tcur = 0;
     s.bend = QBINS;
-    for (i = 0; st == SV_OK && i < n; i++) {
-        uint32_t L;
-        if (SETTLED(s.v[i].lab)) continue;
-        s.v[i].best = 0;
-        if ((st = new_label(&s, &L)) != SV_OK) break;
-        if (!queue_push(&s.h, 0, (uint32_t)i, L)) {
-            st = sv_fail(SV_ENOMEM, "out of memory seeding supervoxels");
-            break;
+    for (g[2] = 0; st == SV_OK && g[2] < img->dim[2]; g[2]++)
+        for (g[1] = 0; st == SV_OK && g[1] < img->dim[1]; g[1]++) {
+            const uint32_t row = rec_of(&s, 0, (uint32_t)g[1], (uint32_t)g[2]);
+            for (g[0] = 0; st == SV_OK && g[0] < img->dim[0]; g[0]++) {
+                uint32_t L, r = row + ROW_REC((uint32_t)g[0]);
+                if (SETTLED(s.v[r].lab)) continue;
+                s.v[r].best = 0;
+                if ((st = new_label(&s, &L)) != SV_OK) break;
+                if (!queue_push(&s.h, 0, r, L)) {
+                    st = sv_fail(SV_ENOMEM, "out of memory seeding supervoxels");
+                    break;
+                }
+                st = grow(&s);
+            }
         }
-        st = grow(&s);
-    }
     if (st != SV_OK) goto done;
 finish:
-    /* the map replaces the records in place: label i (4 bytes at 4i) is written after record i
-       (8 bytes at 8i) and records up to i were read, then the block shrinks to half */
+    /* the map replaces the records in place, then the block shrinks to the map */
     {
-        uint32_t *out = (uint32_t *)(void *)s.v, *shrunk;
-        for (i = 0; i < n; i++) {
-            uint32_t l = s.v[i].lab;
-            out[i] = l == BG_LABEL ? 0 : l;
+        uint32_t *out = records_to_map(&s), *shrunk;
+        if (!out) {
+            st = sv_fail(SV_ENOMEM, "out of memory for the supervoxel map");
+            goto done;
         }
         shrunk = (uint32_t *)SV_REALLOC(out, n * sizeof *out);
         *labels = shrunk ? shrunk : out;
