@@ -68,6 +68,16 @@
 #include "supervox/parallel.h"
 #include "supervox/supervoxels.h"
 
+/* The growth loop's helpers are inlined into it, their rare paths kept out
+ * of it: clang for wasm left offer() a call (a third of the time in V8). */
+#if defined(__GNUC__)
+#define HOT_INLINE static inline __attribute__((always_inline))
+#define COLD static __attribute__((noinline))
+#else
+#define HOT_INLINE static inline
+#define COLD static
+#endif
+
 #define BG_LABEL 0x7fffffffu /* background while running; 0 in the output */
 #define QUEUED 0x80000000u    /* flag on an unlabelled voxel's lab: the label of its best entry follows */
 /* labelled (1 .. BG_LABEL - 1) or background */
@@ -87,9 +97,10 @@ typedef struct queue {
     uint32_t *head; /* per bucket; UINT32_MAX = empty */
     qent *pool;
     uint32_t used, cap, free_list;
-    size_t n;
-    /* which buckets are non-empty: a bit per bucket, and a bit per word of those */
+    uint32_t lo; /* the lowest non-empty bucket; QBINS when the queue is empty */
+    /* which buckets are non-empty: a bit per bucket, a bit per word of those, and a bit per word of those */
     uint64_t bits[QBINS / 64], words[QBINS / 64 / 64];
+    uint32_t top; /* QBINS / 64 / 64 = 16 bits */
 } queue;
 
 #define QNIL UINT32_MAX
@@ -105,6 +116,7 @@ static int queue_init(queue *q)
     if (!q->head) return 0;
     memset(q->head, 0xff, QBINS * sizeof *q->head);
     q->free_list = QNIL;
+    q->lo = QBINS;
     return 1;
 }
 
@@ -128,23 +140,30 @@ static uint32_t bucket_of(double d2)
     int64_t b;
     memcpy(&u, &d2, sizeof u);
     b = (int64_t)(u >> (52 - QMANT)) - ((int64_t)(1023 + QEXP_LO) << QMANT) + 1;
-    return b < 1 ? 0 : b < QBINS - 2 ? (uint32_t)b : QBINS - 2;
+    b = b < 1 ? 0 : b; /* selects, not branches */
+    b = b < QBINS - 2 ? b : QBINS - 2;
+    return (uint32_t)b;
 }
 
-static int queue_push(queue *q, uint32_t b, uint32_t idx, uint32_t lab)
+/* Twice the pool's room; 0 when out of memory. */
+COLD int queue_grow(queue *q)
+{
+    uint32_t ncap = q->cap ? q->cap * 2 : 65536;
+    qent *np = (qent *)SV_REALLOC(q->pool, (size_t)ncap * sizeof *np);
+    if (!np || ncap < q->cap) return 0;
+    q->pool = np;
+    q->cap = ncap;
+    return 1;
+}
+
+HOT_INLINE int queue_push(queue *q, uint32_t b, uint32_t idx, uint32_t lab)
 {
     uint32_t e;
     if (q->free_list != QNIL) {
         e = q->free_list;
         q->free_list = q->pool[e].next;
     } else {
-        if (q->used == q->cap) {
-            uint32_t ncap = q->cap ? q->cap * 2 : 65536;
-            qent *np = (qent *)SV_REALLOC(q->pool, (size_t)ncap * sizeof *np);
-            if (!np || ncap < q->cap) return 0;
-            q->pool = np;
-            q->cap = ncap;
-        }
+        if (q->used == q->cap && !queue_grow(q)) return 0;
         e = q->used++;
     }
     q->pool[e].idx = idx;
@@ -153,35 +172,51 @@ static int queue_push(queue *q, uint32_t b, uint32_t idx, uint32_t lab)
     if (q->head[b] == QNIL) {
         q->bits[b >> 6] |= (uint64_t)1 << (b & 63);
         q->words[b >> 12] |= (uint64_t)1 << ((b >> 6) & 63);
+        q->top |= 1u << (b >> 12);
+        if (b < q->lo) q->lo = b;
     }
     q->head[b] = e;
-    q->n++;
     return 1;
 }
 
-/* The lowest non-empty bucket (the queue must not be empty). */
-static uint32_t queue_lowest(const queue *q)
+/* The lowest non-empty bucket at or above b, QBINS if none: the bits of
+ * b's word from b up, else the words above, else the groups above. */
+static uint32_t queue_next(const queue *q, uint32_t b)
 {
-    uint32_t w = 0, word;
-    while (!q->words[w]) w++;
-    word = (w << 6) + (uint32_t)__builtin_ctzll(q->words[w]);
+    uint64_t m = q->bits[b >> 6] & (~(uint64_t)0 << (b & 63));
+    uint32_t w, word;
+    if (m) return (b & ~63u) + (uint32_t)__builtin_ctzll(m);
+    word = (b >> 6) + 1;
+    if ((word & 63) && (m = q->words[word >> 6] & (~(uint64_t)0 << (word & 63))) != 0)
+        word = (word & ~63u) + (uint32_t)__builtin_ctzll(m);
+    else {
+        uint32_t t;
+        w = (b >> 12) + 1;
+        t = w < 32 ? q->top >> w << w : 0;
+        if (!t) return QBINS;
+        w = (uint32_t)__builtin_ctz(t);
+        word = (w << 6) + (uint32_t)__builtin_ctzll(q->words[w]);
+    }
     return (word << 6) + (uint32_t)__builtin_ctzll(q->bits[word]);
 }
 
-/* Pop the oldest entry of the lowest bucket (n must be > 0). */
+/* Pop the newest entry of the lowest bucket (the queue must not be empty). */
 static void queue_pop(queue *q, uint32_t *idx, uint32_t *lab)
 {
-    uint32_t b = queue_lowest(q), e = q->head[b];
+    uint32_t b = q->lo, e = q->head[b];
     q->head[b] = q->pool[e].next;
     if (q->head[b] == QNIL) {
         q->bits[b >> 6] &= ~((uint64_t)1 << (b & 63));
-        if (!q->bits[b >> 6]) q->words[b >> 12] &= ~((uint64_t)1 << ((b >> 6) & 63));
+        if (!q->bits[b >> 6]) {
+            q->words[b >> 12] &= ~((uint64_t)1 << ((b >> 6) & 63));
+            if (!q->words[b >> 12]) q->top &= ~(1u << (b >> 12));
+        }
+        q->lo = queue_next(q, b);
     }
     *idx = q->pool[e].idx;
     *lab = q->pool[e].lab;
     q->pool[e].next = q->free_list;
     q->free_list = e;
-    q->n--;
 }
 
 void sv_sv_params_default(sv_sv_params *p)
@@ -337,29 +372,38 @@ static int out_push(outbuf *o, uint32_t t, uint32_t bk, uint32_t idx, uint32_t L
     return 1;
 }
 
-/* Queue neighbour n (record index; spatial term sd2 = (ds/S)^2 m^2 already
- * scaled) for label L if it gets closer than any entry it already has: into
- * the queue if it belongs to the active tile and band, else onto a waiting
- * list. Returns 0 when out of memory. */
-static inline int offer(snic *s, uint32_t n, double sd2, double cv, uint32_t L)
+/* Put an entry for record n on the waiting list of n's tile (through the
+ * phase's buffer while tiles grow in parallel); 0 when out of memory. */
+COLD int wait_push(snic *s, uint32_t n, uint32_t bk, uint32_t L)
 {
-    vox *w = &s->v[n];
-    double dv;
-    uint32_t bk;
-    if (SETTLED(w->lab)) return 1;
-    dv = w->q * (1.0 / 65535.0) - cv;
-    bk = bucket_of(dv * dv + sd2);
-    if (w->best != NEVER) {
-        /* an entry at least as good is already queued: this one would pop later and be skipped */
-        if (bk >= w->best) return 1;
-        /* the same supervoxel, a little closer (its centroid moved): keep the entry it has */
-        if (w->lab == (QUEUED | L) && bk + MARGIN >= w->best) return 1;
-    }
-    w->best = (uint16_t)bk;
-    w->lab = QUEUED | L;
-    if ((n & s->tsel) == s->tcur && bk < s->bend) return queue_push(&s->h, bk, n, L);
     if (s->out) return out_push(s->out, n >> (3 * TSH), bk, n, L);
     return pend_push(s, n >> (3 * TSH), bk, n, L);
+}
+
+/* Queue neighbour n (record index; spatial term sd2 = (ds/S)^2 m^2 already
+ * scaled) for label L (QL: QUEUED | L) if it gets closer than any entry it
+ * already has: into the queue if it belongs to the active tile and band
+ * (n & tsel == tcur, bucket below bend), else onto a waiting list. Returns 0
+ * when out of memory. */
+HOT_INLINE int offer(snic *s, vox *v, uint32_t n, double sd2, double cv, uint32_t L, uint32_t QL, uint32_t tsel,
+                        uint32_t tcur, uint32_t bend)
+{
+    vox *w = &v[n];
+    const uint32_t lab = w->lab, best = w->best;
+    double dv;
+    uint32_t bk;
+    if (SETTLED(lab)) return 1;
+    dv = w->q * (1.0 / 65535.0) - cv;
+    bk = bucket_of(dv * dv + sd2);
+    /* an entry at least as good is already queued (this one would pop later
+       and be skipped; best is NEVER, above any bucket, if there is none); or
+       the same supervoxel's, a little worse (its centroid moved): keep it.
+       One branch for both (an entry of L's means best was set). */
+    if ((bk >= best) | ((lab == QL) & (bk + MARGIN >= best))) return 1;
+    w->best = (uint16_t)bk;
+    w->lab = QL;
+    if ((n & tsel) == tcur && bk < bend) return queue_push(&s->h, bk, n, L);
+    return wait_push(s, n, bk, L);
 }
 
 /* Grow from whatever is in the queue until it is empty. */
@@ -369,17 +413,22 @@ static sv_status grow(snic *s)
     const uint32_t M = TILE - 1, tx = s->tdim[0], txy = s->tdim[0] * s->tdim[1];
     /* record steps to the neighbour along y and z when it lies in the next tile that way */
     const uint32_t ystep = tx * TVOX - M * TILE, zstep = txy * TVOX - M * TILE * TILE;
+    const uint32_t tsel = s->tsel, tcur = s->tcur, bend = s->bend;
     const double sp0 = s->img->spacing[0], sp1 = s->img->spacing[1], sp2 = s->img->spacing[2];
     const double k = s->inv_s2m2;
+    vox *const v = s->v;
+    centroid *const cen = s->c;
+    queue *const q = &s->h;
     uint32_t last_t = UINT32_MAX, ox = 0, oy = 0, oz = 0;
-    while (s->h.n) {
-        uint32_t idx, L, i, j, kk, lx, ly, lz, t;
+    while (q->lo < QBINS) {
+        uint32_t idx, L, QL, i, j, kk, lx, ly, lz, t;
         centroid *c;
         double inv, cv, ex, ey, ez, exm, exp, eym, eyp, ezm, ezp, ex2, ey2, ez2;
         int ok = 1;
-        queue_pop(&s->h, &idx, &L);
-        if (SETTLED(s->v[idx].lab)) continue;
-        s->v[idx].lab = L;
+        queue_pop(q, &idx, &L);
+        if (SETTLED(v[idx].lab)) continue;
+        v[idx].lab = L;
+        QL = QUEUED | L;
         /* record -> (i, j, kk): the tile's origin (divisions only when the tile changes) plus the offsets within */
         t = idx >> (3 * TSH);
         if (t != last_t) {
@@ -394,11 +443,11 @@ static sv_status grow(snic *s)
         i = ox + lx;
         j = oy + ly;
         kk = oz + lz;
-        c = &s->c[L];
+        c = &cen[L];
         c->x += i * sp0;
         c->y += j * sp1;
         c->z += kk * sp2;
-        c->v += s->v[idx].q * (1.0 / 65535.0);
+        c->v += v[idx].q * (1.0 / 65535.0);
         c->n += 1;
         inv = 1.0 / c->n;
         cv = c->v * inv;
@@ -416,12 +465,14 @@ static sv_status grow(snic *s)
         ey2 = ey * ey;
         ez2 = ez * ez;
         /* a neighbour across a tile face is in the next tile that way */
-        if (i > 0) ok &= offer(s, lx ? idx - 1 : idx - TVOX + M, (exm * exm + ey2 + ez2) * k, cv, L);
-        if (i + 1 < nx) ok &= offer(s, lx < M ? idx + 1 : idx + TVOX - M, (exp * exp + ey2 + ez2) * k, cv, L);
-        if (j > 0) ok &= offer(s, ly ? idx - TILE : idx - ystep, (ex2 + eym * eym + ez2) * k, cv, L);
-        if (j + 1 < ny) ok &= offer(s, ly < M ? idx + TILE : idx + ystep, (ex2 + eyp * eyp + ez2) * k, cv, L);
-        if (kk > 0) ok &= offer(s, lz ? idx - TILE * TILE : idx - zstep, (ex2 + ey2 + ezm * ezm) * k, cv, L);
-        if (kk + 1 < nz) ok &= offer(s, lz < M ? idx + TILE * TILE : idx + zstep, (ex2 + ey2 + ezp * ezp) * k, cv, L);
+#define OFFER(n, sd2) ok &= offer(s, v, n, sd2, cv, L, QL, tsel, tcur, bend)
+        if (i > 0) OFFER(lx ? idx - 1 : idx - TVOX + M, (exm * exm + ey2 + ez2) * k);
+        if (i + 1 < nx) OFFER(lx < M ? idx + 1 : idx + TVOX - M, (exp * exp + ey2 + ez2) * k);
+        if (j > 0) OFFER(ly ? idx - TILE : idx - ystep, (ex2 + eym * eym + ez2) * k);
+        if (j + 1 < ny) OFFER(ly < M ? idx + TILE : idx + ystep, (ex2 + eyp * eyp + ez2) * k);
+        if (kk > 0) OFFER(lz ? idx - TILE * TILE : idx - zstep, (ex2 + ey2 + ezm * ezm) * k);
+        if (kk + 1 < nz) OFFER(lz < M ? idx + TILE * TILE : idx + zstep, (ex2 + ey2 + ezp * ezp) * k);
+#undef OFFER
         if (!ok) return sv_fail(SV_ENOMEM, "out of memory growing supervoxels");
         if ((++s->done & 0xfffff) == 0 && s->progress && s->progress(s->ctx, (double)s->done / (double)s->nfg))
             return sv_fail(SV_ECANCELLED, "supervoxel computation cancelled");
@@ -472,7 +523,7 @@ static uint32_t uf_find(uint32_t *parent, uint32_t t)
 /* Move the waiting entries of list c (s's chunks: not w's copy of the
  * pointer, which merging may have moved) that can still win into w's queue;
  * 0 when out of memory. */
-static int queue_waiting(snic *w, const snic *s, uint32_t c)
+COLD int queue_waiting(snic *w, const snic *s, uint32_t c)
 {
     while (c != QNIL) {
         const pchunk *ch = &s->chunks[c];
@@ -719,16 +770,42 @@ done:
     return st;
 }
 
-/* The lowest and highest scaled value (NaN ignored; 0 and 0 if there are none). */
-static void scaled_range(const sv_volume *img, double *lo, double *hi)
+/* fn(ctx, i, 0) for i = 0 .. n - 1 in order, up to the first failure.
+ * Long loops that run once per call of sv_supervoxels (and of the index
+ * build) are cut into pieces called through here or sv_parallel_for: V8
+ * moves a wasm function to its optimising tier only between calls, so a
+ * loop inside a function called once runs whole in its baseline tier (about
+ * 2-3x slower), while pieces called many times run optimised after the
+ * first few. (A piece function whose address is taken stays a function of
+ * its own; so does this one, with several callers.) */
+COLD sv_status serial_for(size_t n, sv_task_fn fn, void *ctx)
 {
-    size_t i, n = img->nvox;
+    size_t i;
+    sv_status st;
+    for (i = 0; i < n; i++)
+        if ((st = fn(ctx, i, 0)) != SV_OK) return st;
+    return SV_OK;
+}
+
+#define RANGE_SH 20 /* voxels per piece of scaled_range: 2^20 */
+
+typedef struct range_task {
+    const sv_volume *img;
+    double *lo, *hi; /* per piece: the extremes (stored values for integer types, scaled ones for floating point) */
+} range_task;
+
+static sv_status range_piece(void *ctx, size_t piece, unsigned worker)
+{
+    const range_task *R = (const range_task *)ctx;
+    const sv_volume *img = R->img;
+    size_t i = piece << RANGE_SH, n = img->nvox - i < ((size_t)1 << RANGE_SH) ? img->nvox : i + ((size_t)1 << RANGE_SH);
     double a = HUGE_VAL, b = -HUGE_VAL;
+    (void)worker;
 #define RANGE(T)                                                                                                       \
     {                                                                                                                  \
         const T *d = (const T *)img->data;                                                                             \
-        T mn = d[0], mx = d[0];                                                                                        \
-        for (i = 1; i < n; i++) {                                                                                      \
+        T mn = d[i], mx = d[i];                                                                                        \
+        for (i++; i < n; i++) {                                                                                        \
             mn = d[i] < mn ? d[i] : mn;                                                                                \
             mx = d[i] > mx ? d[i] : mx;                                                                                \
         }                                                                                                              \
@@ -744,21 +821,49 @@ static void scaled_range(const sv_volume *img, double *lo, double *hi)
     case SV_DT_INT32: RANGE(int32_t);
     case SV_DT_UINT32: RANGE(uint32_t);
     default: /* floating point: skip NaN, scale each value */
-        for (i = 0; i < n; i++) {
+        for (; i < n; i++) {
             double x = sv_volume_get(img, i);
             if (x < a) a = x;
             if (x > b) b = x;
         }
-        *lo = a;
-        *hi = b;
-        return;
     }
 #undef RANGE
-    /* integers: scale the extremes (a negative slope swaps them) */
-    a = a * img->scl_slope + img->scl_inter;
-    b = b * img->scl_slope + img->scl_inter;
-    *lo = a < b ? a : b;
-    *hi = a < b ? b : a;
+    R->lo[piece] = a;
+    R->hi[piece] = b;
+    return SV_OK;
+}
+
+/* The lowest and highest scaled value (NaN ignored; HUGE_VAL and -HUGE_VAL
+ * if there are none), from the pieces' extremes in piece order (the same
+ * values as one pass). */
+static sv_status scaled_range(const sv_volume *img, double *lo, double *hi)
+{
+    range_task R;
+    size_t np = (img->nvox + ((size_t)1 << RANGE_SH) - 1) >> RANGE_SH, p;
+    double a = HUGE_VAL, b = -HUGE_VAL;
+    sv_status st;
+    R.img = img;
+    R.lo = (double *)sv_malloc_n(2 * (np ? np : 1), sizeof *R.lo);
+    if (!R.lo) return sv_fail(SV_ENOMEM, "out of memory for supervoxels");
+    R.hi = R.lo + np;
+    st = sv_parallel_for(np, range_piece, &R);
+    for (p = 0; p < np; p++) {
+        if (R.lo[p] < a) a = R.lo[p];
+        if (R.hi[p] > b) b = R.hi[p];
+    }
+    SV_FREE(R.lo);
+    if (st != SV_OK) return st;
+    if (img->dtype != SV_DT_FLOAT32 && img->dtype != SV_DT_FLOAT64 && np) {
+        /* integers: scale the extremes (a negative slope swaps them) */
+        a = a * img->scl_slope + img->scl_inter;
+        b = b * img->scl_slope + img->scl_inter;
+        *lo = a < b ? a : b;
+        *hi = a < b ? b : a;
+    } else {
+        *lo = a;
+        *hi = b;
+    }
+    return SV_OK;
 }
 
 /* A record for a voxel of scaled value val: background (below the
@@ -777,40 +882,46 @@ static vox record_of(double val, double lo, double range, double threshold)
     return r;
 }
 
-/* Fill the records (tile order, rec_of); padding records stay unwritten:
- * nothing reads them. 8- and 16-bit types go through a table of the record
- * of each stored value (the same arithmetic, once per value instead of once
- * per voxel). Returns the foreground count. */
-static size_t fill_records(const snic *s, vox *v, double lo, double range, double threshold)
+typedef struct fill_task {
+    const snic *s;
+    const vox *lut; /* the record of each stored value (8- and 16-bit types), indexed from lmin; or NULL */
+    long lmin;
+    double lo, range, threshold;
+    size_t *nfg; /* per slice: its foreground voxels */
+} fill_task;
+
+/* Fill slice z's records (tile order, rec_of). */
+static sv_status fill_piece(void *ctx, size_t z, unsigned worker)
 {
+    const fill_task *F = (const fill_task *)ctx;
+    const snic *s = F->s;
     const sv_volume *img = s->img;
-    const uint32_t nx = (uint32_t)img->dim[0], ny = (uint32_t)img->dim[1], nz = (uint32_t)img->dim[2];
-    size_t nfg = 0, i = 0;
-    uint32_t x, y, z;
-    const double slope = img->scl_slope, inter = img->scl_inter;
-    vox *lut = NULL;
-    long lmin = 0, lsize = 0, l;
-    switch (img->dtype) {
-    case SV_DT_UINT8: lmin = 0, lsize = 256; break;
-    case SV_DT_INT8: lmin = -128, lsize = 256; break;
-    case SV_DT_INT16: lmin = -32768, lsize = 65536; break;
-    case SV_DT_UINT16: lmin = 0, lsize = 65536; break;
-    default: break;
-    }
-    if (lsize) lut = (vox *)SV_MALLOC((size_t)lsize * sizeof *lut); /* without it: per voxel */
-    for (l = 0; lut && l < lsize; l++) lut[l] = record_of((double)(l + lmin) * slope + inter, lo, range, threshold);
+    const uint32_t nx = (uint32_t)img->dim[0], ny = (uint32_t)img->dim[1];
+    const double slope = img->scl_slope, inter = img->scl_inter, lo = F->lo, range = F->range, threshold = F->threshold;
+    const vox *lut = F->lut;
+    const long lmin = F->lmin;
+    size_t nfg = 0, i = z * nx * ny;
+    uint32_t x, y;
+    (void)worker;
 #define FILL(T)                                                                                                        \
     {                                                                                                                  \
         const T *d = (const T *)img->data;                                                                             \
-        for (z = 0; z < nz; z++)                                                                                       \
-            for (y = 0; y < ny; y++) {                                                                                 \
-                vox *row = v + rec_of(s, 0, y, z);                                                                     \
-                for (x = 0; x < nx; x++, i++) {                                                                        \
-                    vox *r = row + ROW_REC(x);                                                                         \
-                    *r = lut ? lut[(long)d[i] - lmin] : record_of(d[i] * slope + inter, lo, range, threshold);         \
-                    nfg += r->lab == 0;                                                                                \
-                }                                                                                                      \
+        for (y = 0; y < ny; y++) {                                                                                     \
+            vox *r = s->v + rec_of(s, 0, y, (uint32_t)z);                                                              \
+            for (x = 0; x < nx; x += TILE, r += TVOX) { /* a row's run in each tile */                                \
+                uint32_t e = nx - x < TILE ? nx - x : TILE, u;                                                         \
+                if (lut)                                                                                               \
+                    for (u = 0; u < e; u++, i++) {                                                                     \
+                        r[u] = lut[(long)d[i] - lmin];                                                                 \
+                        nfg += r[u].lab == 0;                                                                          \
+                    }                                                                                                  \
+                else                                                                                                   \
+                    for (u = 0; u < e; u++, i++) {                                                                     \
+                        r[u] = record_of(d[i] * slope + inter, lo, range, threshold);                                  \
+                        nfg += r[u].lab == 0;                                                                          \
+                    }                                                                                                  \
             }                                                                                                          \
+        }                                                                                                              \
     }                                                                                                                  \
     break
     switch (img->dtype) {
@@ -824,8 +935,75 @@ static size_t fill_records(const snic *s, vox *v, double lo, double range, doubl
     case SV_DT_FLOAT64: FILL(double);
     }
 #undef FILL
+    F->nfg[z] = nfg;
+    return SV_OK;
+}
+
+/* Fill the records, slice by slice; padding records stay unwritten: nothing
+ * reads them. 8- and 16-bit types go through a table of the record of each
+ * stored value (the same arithmetic, once per value instead of once per
+ * voxel). Sets *nfg to the foreground count. */
+static sv_status fill_records(const snic *s, double lo, double range, double threshold, size_t *nfg)
+{
+    const sv_volume *img = s->img;
+    const size_t nz = (size_t)img->dim[2];
+    const double slope = img->scl_slope, inter = img->scl_inter;
+    fill_task F;
+    vox *lut = NULL;
+    long lsize = 0, l;
+    size_t z;
+    sv_status st;
+    F.s = s;
+    F.lmin = 0;
+    F.lo = lo;
+    F.range = range;
+    F.threshold = threshold;
+    switch (img->dtype) {
+    case SV_DT_UINT8: F.lmin = 0, lsize = 256; break;
+    case SV_DT_INT8: F.lmin = -128, lsize = 256; break;
+    case SV_DT_INT16: F.lmin = -32768, lsize = 65536; break;
+    case SV_DT_UINT16: F.lmin = 0, lsize = 65536; break;
+    default: break;
+    }
+    if (lsize) lut = (vox *)SV_MALLOC((size_t)lsize * sizeof *lut); /* without it: per voxel */
+    for (l = 0; lut && l < lsize; l++) lut[l] = record_of((double)(l + F.lmin) * slope + inter, lo, range, threshold);
+    F.lut = lut;
+    F.nfg = (size_t *)sv_malloc_n(nz, sizeof *F.nfg);
+    if (!F.nfg) {
+        SV_FREE(lut);
+        return sv_fail(SV_ENOMEM, "out of memory for supervoxels");
+    }
+    st = sv_parallel_for(nz, fill_piece, &F);
+    for (*nfg = 0, z = 0; z < nz; z++) *nfg += F.nfg[z];
+    SV_FREE(F.nfg);
     SV_FREE(lut);
-    return nfg;
+    return st;
+}
+
+typedef struct map_task {
+    const snic *s;
+    uint32_t *buf, z0; /* the labels of slices z0 .. */
+} map_task;
+
+/* Slice z0 + dz's labels, raster order, into the buffer. */
+static sv_status map_piece(void *ctx, size_t dz, unsigned worker)
+{
+    const map_task *M = (const map_task *)ctx;
+    const snic *s = M->s;
+    const uint32_t nx = (uint32_t)s->img->dim[0], ny = (uint32_t)s->img->dim[1], z = M->z0 + (uint32_t)dz;
+    uint32_t *b = M->buf + dz * nx * ny, x, y;
+    (void)worker;
+    for (y = 0; y < ny; y++) {
+        const vox *r = s->v + rec_of(s, 0, y, z);
+        for (x = 0; x < nx; x += TILE, r += TVOX) { /* a row's run in each tile */
+            uint32_t e = nx - x < TILE ? nx - x : TILE, u;
+            for (u = 0; u < e; u++) {
+                uint32_t l = r[u].lab;
+                *b++ = l == BG_LABEL ? 0 : l;
+            }
+        }
+    }
+    return SV_OK;
 }
 
 /* Turn the records into the raster label map in place: slab by slab (TILE
@@ -836,25 +1014,44 @@ static size_t fill_records(const snic *s, vox *v, double lo, double range, doubl
 static uint32_t *records_to_map(const snic *s)
 {
     const uint32_t nx = (uint32_t)s->img->dim[0], ny = (uint32_t)s->img->dim[1], nz = (uint32_t)s->img->dim[2];
-    uint32_t *out = (uint32_t *)(void *)s->v, *buf, x, y, z, z0;
+    uint32_t *out = (uint32_t *)(void *)s->v, z0;
     const size_t slab = (size_t)nx * ny * (nz < TILE ? nz : TILE);
-    buf = (uint32_t *)SV_MALLOC((slab ? slab : 1) * sizeof *buf);
-    if (!buf) return NULL;
+    map_task M;
+    M.s = s;
+    M.buf = (uint32_t *)SV_MALLOC((slab ? slab : 1) * sizeof *M.buf);
+    if (!M.buf) return NULL;
     for (z0 = 0; z0 < nz; z0 += TILE) {
         uint32_t z1 = nz - z0 < TILE ? nz : z0 + TILE;
-        uint32_t *b = buf;
-        for (z = z0; z < z1; z++)
-            for (y = 0; y < ny; y++) {
-                const vox *row = s->v + rec_of(s, 0, y, z);
-                for (x = 0; x < nx; x++) {
-                    uint32_t l = row[ROW_REC(x)].lab;
-                    *b++ = l == BG_LABEL ? 0 : l;
-                }
-            }
-        memcpy(out + (size_t)z0 * nx * ny, buf, (size_t)(b - buf) * sizeof *buf);
+        M.z0 = z0;
+        sv_parallel_for(z1 - z0, map_piece, &M); /* never fails */
+        memcpy(out + (size_t)z0 * nx * ny, M.buf, (size_t)(z1 - z0) * nx * ny * sizeof *M.buf);
     }
-    SV_FREE(buf);
+    SV_FREE(M.buf);
     return out;
+}
+
+/* Islands that no seed reached, in slice z: each unlabelled foreground
+ * voxel, in raster order, seeds a supervoxel grown with one queue over the
+ * whole volume (s->tsel = s->tcur = 0). */
+static sv_status island_piece(void *ctx, size_t z, unsigned worker)
+{
+    snic *s = (snic *)ctx;
+    const uint32_t nx = (uint32_t)s->img->dim[0], ny = (uint32_t)s->img->dim[1];
+    uint32_t x, y;
+    sv_status st;
+    (void)worker;
+    for (y = 0; y < ny; y++) {
+        const uint32_t row = rec_of(s, 0, y, (uint32_t)z);
+        for (x = 0; x < nx; x++) {
+            uint32_t L, r = row + ROW_REC(x);
+            if (SETTLED(s->v[r].lab)) continue;
+            s->v[r].best = 0;
+            if ((st = new_label(s, &L)) != SV_OK) return st;
+            if (!queue_push(&s->h, 0, r, L)) return sv_fail(SV_ENOMEM, "out of memory seeding supervoxels");
+            if ((st = grow(s)) != SV_OK) return st;
+        }
+    }
+    return SV_OK;
 }
 
 sv_status sv_supervoxels(const sv_volume *img, const sv_sv_params *p, sv_progress_fn progress, void *ctx,
@@ -892,9 +1089,9 @@ sv_status sv_supervoxels(const sv_volume *img, const sv_sv_params *p, sv_progres
         goto done;
     }
     /* normalise to [0, 1] over the whole image (as the Dash app's rescale) and mark the background */
-    scaled_range(img, &lo, &hi);
+    if ((st = scaled_range(img, &lo, &hi)) != SV_OK) goto done;
     range = hi > lo ? hi - lo : 1.0;
-    s.nfg = fill_records(&s, s.v, lo, range, p->threshold);
+    if ((st = fill_records(&s, lo, range, p->threshold, &s.nfg)) != SV_OK) goto done;
     memset(s.phead, 0xff, (size_t)NBANDS * s.ntiles * sizeof *s.phead);
     if (s.nfg == 0) goto finish; /* all background: no supervoxels */
     S = p->target_count > 0
@@ -941,24 +1138,11 @@ sv_status sv_supervoxels(const sv_volume *img, const sv_sv_params *p, sv_progres
                 }
             }
     st = grow_tiled(&s);
+    if (st == SV_OK && s.done == s.nfg) goto finish; /* every foreground voxel labelled: no islands */
     /* islands that no seed reached, in raster order: one queue over the whole volume */
     s.tsel = s.tcur = 0;
     s.bend = QBINS;
-    for (g[2] = 0; st == SV_OK && g[2] < img->dim[2]; g[2]++)
-        for (g[1] = 0; st == SV_OK && g[1] < img->dim[1]; g[1]++) {
-            const uint32_t row = rec_of(&s, 0, (uint32_t)g[1], (uint32_t)g[2]);
-            for (g[0] = 0; st == SV_OK && g[0] < img->dim[0]; g[0]++) {
-                uint32_t L, r = row + ROW_REC((uint32_t)g[0]);
-                if (SETTLED(s.v[r].lab)) continue;
-                s.v[r].best = 0;
-                if ((st = new_label(&s, &L)) != SV_OK) break;
-                if (!queue_push(&s.h, 0, r, L)) {
-                    st = sv_fail(SV_ENOMEM, "out of memory seeding supervoxels");
-                    break;
-                }
-                st = grow(&s);
-            }
-        }
+    if (st == SV_OK) st = serial_for((size_t)img->dim[2], island_piece, &s);
     if (st != SV_OK) goto done;
 finish:
     /* the map replaces the records in place, then the block shrinks to the map */
@@ -983,11 +1167,50 @@ done:
     return st;
 }
 
+typedef struct index_task {
+    const uint32_t *labels;
+    size_t nvox;
+    sv_sv_index *ix;
+} index_task;
+
+#define INDEX_SH 20 /* voxels per piece of the index build: 2^20 */
+
+/* Count piece's voxels per id (in offsets[id + 1]); refuses ids above the count. */
+static sv_status index_count_piece(void *ctx, size_t piece, unsigned worker)
+{
+    const index_task *I = (const index_task *)ctx;
+    const uint32_t *labels = I->labels, count = I->ix->count;
+    uint32_t *offsets = I->ix->offsets;
+    size_t i = piece << INDEX_SH, n = I->nvox - i < ((size_t)1 << INDEX_SH) ? I->nvox : i + ((size_t)1 << INDEX_SH);
+    (void)worker;
+    for (; i < n; i++) {
+        if (labels[i] > count)
+            return sv_fail(SV_EINVAL, "supervoxel id %lu at voxel %zu exceeds the count %lu", (unsigned long)labels[i], i,
+                           (unsigned long)count);
+        offsets[labels[i] + 1]++;
+    }
+    return SV_OK;
+}
+
+/* Place piece's voxels, offsets[id] being each id's cursor. */
+static sv_status index_place_piece(void *ctx, size_t piece, unsigned worker)
+{
+    const index_task *I = (const index_task *)ctx;
+    const uint32_t *labels = I->labels;
+    uint32_t *offsets = I->ix->offsets, *voxels = I->ix->voxels;
+    size_t i = piece << INDEX_SH, n = I->nvox - i < ((size_t)1 << INDEX_SH) ? I->nvox : i + ((size_t)1 << INDEX_SH);
+    (void)worker;
+    for (; i < n; i++) voxels[offsets[labels[i]]++] = (uint32_t)i;
+    return SV_OK;
+}
+
 sv_status sv_sv_index_build(const uint32_t *labels, size_t nvox, uint32_t count, sv_sv_index **out)
 {
     sv_sv_index *ix;
-    size_t i;
+    index_task I;
+    size_t np = (nvox + ((size_t)1 << INDEX_SH) - 1) >> INDEX_SH;
     uint32_t s;
+    sv_status st;
     *out = NULL;
     if (nvox > 0xffffffffu) return sv_fail(SV_EINVAL, "volumes over 2^32 voxels cannot be indexed");
     if (count > 0xfffffffdu) return sv_fail(SV_EINVAL, "too many supervoxels");
@@ -1000,22 +1223,20 @@ sv_status sv_sv_index_build(const uint32_t *labels, size_t nvox, uint32_t count,
         sv_sv_index_free(ix);
         return sv_fail(SV_ENOMEM, "out of memory for the supervoxel index of %zu voxels", nvox);
     }
-    /* count, prefix-sum, place: the voxels of each id come out in increasing order */
-    for (i = 0; i < nvox; i++) {
-        if (labels[i] > count) {
-            sv_sv_index_free(ix);
-            return sv_fail(SV_EINVAL, "supervoxel id %lu at voxel %zu exceeds the count %lu", (unsigned long)labels[i], i,
-                           (unsigned long)count);
-        }
-        ix->offsets[labels[i] + 1]++;
+    I.labels = labels;
+    I.nvox = nvox;
+    I.ix = ix;
+    /* count, prefix-sum, place (pieces in order: serial_for says why): the
+       voxels of each id come out in increasing order */
+    if ((st = serial_for(np, index_count_piece, &I)) != SV_OK) {
+        sv_sv_index_free(ix);
+        return st;
     }
     for (s = 0; s <= count; s++) ix->offsets[s + 1] += ix->offsets[s];
-    {
-        /* place with a moving cursor per id: reuse offsets[s] as the cursor, then shift back */
-        for (i = 0; i < nvox; i++) ix->voxels[ix->offsets[labels[i]]++] = (uint32_t)i;
-        for (s = count + 1; s > 0; s--) ix->offsets[s] = ix->offsets[s - 1];
-        ix->offsets[0] = 0;
-    }
+    /* place with a moving cursor per id: reuse offsets[s] as the cursor, then shift back */
+    serial_for(np, index_place_piece, &I); /* never fails */
+    for (s = count + 1; s > 0; s--) ix->offsets[s] = ix->offsets[s - 1];
+    ix->offsets[0] = 0;
     *out = ix;
     return SV_OK;
 }
