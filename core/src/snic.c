@@ -93,15 +93,18 @@ typedef struct qent {
     uint32_t idx, lab, next;
 } qent;
 
+/* A few words (the growth loop keeps a copy in registers) and three blocks. */
 typedef struct queue {
     uint32_t *head; /* per bucket; UINT32_MAX = empty */
     qent *pool;
+    /* which buckets are non-empty: QBINS / 64 words of a bit per bucket, then
+       QBINS / 64 / 64 words of a bit per word of those; top: a bit per word of those */
+    uint64_t *bits;
     uint32_t used, cap, free_list;
-    uint32_t lo; /* the lowest non-empty bucket; QBINS when the queue is empty */
-    /* which buckets are non-empty: a bit per bucket, a bit per word of those, and a bit per word of those */
-    uint64_t bits[QBINS / 64], words[QBINS / 64 / 64];
+    uint32_t lo;  /* the lowest non-empty bucket; QBINS when the queue is empty */
     uint32_t top; /* QBINS / 64 / 64 = 16 bits */
 } queue;
+#define QWORDS (QBINS / 64) /* where the second level of bits starts */
 
 #define QNIL UINT32_MAX
 #define NEVER (QBINS - 1) /* best of a voxel never queued; bucket_of stays below */
@@ -113,7 +116,8 @@ static int queue_init(queue *q)
 {
     memset(q, 0, sizeof *q); /* all buckets empty */
     q->head = (uint32_t *)SV_MALLOC(QBINS * sizeof *q->head);
-    if (!q->head) return 0;
+    q->bits = (uint64_t *)SV_CALLOC(QWORDS + QWORDS / 64, sizeof *q->bits);
+    if (!q->head || !q->bits) return 0;
     memset(q->head, 0xff, QBINS * sizeof *q->head);
     q->free_list = QNIL;
     q->lo = QBINS;
@@ -123,6 +127,7 @@ static int queue_init(queue *q)
 static void queue_free(queue *q)
 {
     SV_FREE(q->head);
+    SV_FREE(q->bits);
     SV_FREE(q->pool);
 }
 
@@ -145,15 +150,15 @@ static uint32_t bucket_of(double d2)
     return (uint32_t)b;
 }
 
-/* Twice the pool's room; 0 when out of memory. */
-COLD int queue_grow(queue *q)
+/* The pool with twice the room (cap doubled), or NULL when out of memory
+ * (the pool stays). Takes and returns values, not q: the growth loop's copy
+ * of the queue stays in registers. */
+COLD qent *queue_grow(qent *pool, uint32_t *cap)
 {
-    uint32_t ncap = q->cap ? q->cap * 2 : 65536;
-    qent *np = (qent *)SV_REALLOC(q->pool, (size_t)ncap * sizeof *np);
-    if (!np || ncap < q->cap) return 0;
-    q->pool = np;
-    q->cap = ncap;
-    return 1;
+    uint32_t ncap = *cap ? *cap * 2 : 65536;
+    qent *np = ncap < *cap ? NULL : (qent *)SV_REALLOC(pool, (size_t)ncap * sizeof *np);
+    if (np) *cap = ncap;
+    return np;
 }
 
 HOT_INLINE int queue_push(queue *q, uint32_t b, uint32_t idx, uint32_t lab)
@@ -163,7 +168,13 @@ HOT_INLINE int queue_push(queue *q, uint32_t b, uint32_t idx, uint32_t lab)
         e = q->free_list;
         q->free_list = q->pool[e].next;
     } else {
-        if (q->used == q->cap && !queue_grow(q)) return 0;
+        if (q->used == q->cap) {
+            uint32_t cap = q->cap;
+            qent *np = queue_grow(q->pool, &cap);
+            if (!np) return 0;
+            q->pool = np;
+            q->cap = cap;
+        }
         e = q->used++;
     }
     q->pool[e].idx = idx;
@@ -171,7 +182,7 @@ HOT_INLINE int queue_push(queue *q, uint32_t b, uint32_t idx, uint32_t lab)
     q->pool[e].next = q->head[b]; /* LIFO: what was just pushed, near what was just popped, comes next */
     if (q->head[b] == QNIL) {
         q->bits[b >> 6] |= (uint64_t)1 << (b & 63);
-        q->words[b >> 12] |= (uint64_t)1 << ((b >> 6) & 63);
+        q->bits[QWORDS + (b >> 12)] |= (uint64_t)1 << ((b >> 6) & 63);
         q->top |= 1u << (b >> 12);
         if (b < q->lo) q->lo = b;
     }
@@ -187,7 +198,7 @@ static uint32_t queue_next(const queue *q, uint32_t b)
     uint32_t w, word;
     if (m) return (b & ~63u) + (uint32_t)__builtin_ctzll(m);
     word = (b >> 6) + 1;
-    if ((word & 63) && (m = q->words[word >> 6] & (~(uint64_t)0 << (word & 63))) != 0)
+    if ((word & 63) && (m = q->bits[QWORDS + (word >> 6)] & (~(uint64_t)0 << (word & 63))) != 0)
         word = (word & ~63u) + (uint32_t)__builtin_ctzll(m);
     else {
         uint32_t t;
@@ -195,7 +206,7 @@ static uint32_t queue_next(const queue *q, uint32_t b)
         t = w < 32 ? q->top >> w << w : 0;
         if (!t) return QBINS;
         w = (uint32_t)__builtin_ctz(t);
-        word = (w << 6) + (uint32_t)__builtin_ctzll(q->words[w]);
+        word = (w << 6) + (uint32_t)__builtin_ctzll(q->bits[QWORDS + w]);
     }
     return (word << 6) + (uint32_t)__builtin_ctzll(q->bits[word]);
 }
@@ -208,8 +219,8 @@ static void queue_pop(queue *q, uint32_t *idx, uint32_t *lab)
     if (q->head[b] == QNIL) {
         q->bits[b >> 6] &= ~((uint64_t)1 << (b & 63));
         if (!q->bits[b >> 6]) {
-            q->words[b >> 12] &= ~((uint64_t)1 << ((b >> 6) & 63));
-            if (!q->words[b >> 12]) q->top &= ~(1u << (b >> 12));
+            q->bits[QWORDS + (b >> 12)] &= ~((uint64_t)1 << ((b >> 6) & 63));
+            if (!q->bits[QWORDS + (b >> 12)]) q->top &= ~(1u << (b >> 12));
         }
         q->lo = queue_next(q, b);
     }
@@ -385,8 +396,8 @@ COLD int wait_push(snic *s, uint32_t n, uint32_t bk, uint32_t L)
  * already has: into the queue if it belongs to the active tile and band
  * (n & tsel == tcur, bucket below bend), else onto a waiting list. Returns 0
  * when out of memory. */
-HOT_INLINE int offer(snic *s, vox *v, uint32_t n, double sd2, double cv, uint32_t L, uint32_t QL, uint32_t tsel,
-                        uint32_t tcur, uint32_t bend)
+HOT_INLINE int offer(snic *s, queue *q, vox *v, uint32_t n, double sd2, double cv, uint32_t L, uint32_t QL,
+                     uint32_t tsel, uint32_t tcur, uint32_t bend)
 {
     vox *w = &v[n];
     const uint32_t lab = w->lab, best = w->best;
@@ -402,7 +413,7 @@ HOT_INLINE int offer(snic *s, vox *v, uint32_t n, double sd2, double cv, uint32_
     if ((bk >= best) | ((lab == QL) & (bk + MARGIN >= best))) return 1;
     w->best = (uint16_t)bk;
     w->lab = QL;
-    if ((n & tsel) == tcur && bk < bend) return queue_push(&s->h, bk, n, L);
+    if ((n & tsel) == tcur && bk < bend) return queue_push(q, bk, n, L);
     return wait_push(s, n, bk, L);
 }
 
@@ -418,7 +429,9 @@ static sv_status grow(snic *s)
     const double k = s->inv_s2m2;
     vox *const v = s->v;
     centroid *const cen = s->c;
-    queue *const q = &s->h;
+    queue qc = s->h, *const q = &qc; /* a copy in locals (registers), stored back on the way out */
+    size_t done = s->done;
+    sv_status st = SV_OK;
     uint32_t last_t = UINT32_MAX, ox = 0, oy = 0, oz = 0;
     while (q->lo < QBINS) {
         uint32_t idx, L, QL, i, j, kk, lx, ly, lz, t;
@@ -465,7 +478,7 @@ static sv_status grow(snic *s)
         ey2 = ey * ey;
         ez2 = ez * ez;
         /* a neighbour across a tile face is in the next tile that way */
-#define OFFER(n, sd2) ok &= offer(s, v, n, sd2, cv, L, QL, tsel, tcur, bend)
+#define OFFER(n, sd2) ok &= offer(s, q, v, n, sd2, cv, L, QL, tsel, tcur, bend)
         if (i > 0) OFFER(lx ? idx - 1 : idx - TVOX + M, (exm * exm + ey2 + ez2) * k);
         if (i + 1 < nx) OFFER(lx < M ? idx + 1 : idx + TVOX - M, (exp * exp + ey2 + ez2) * k);
         if (j > 0) OFFER(ly ? idx - TILE : idx - ystep, (ex2 + eym * eym + ez2) * k);
@@ -473,11 +486,18 @@ static sv_status grow(snic *s)
         if (kk > 0) OFFER(lz ? idx - TILE * TILE : idx - zstep, (ex2 + ey2 + ezm * ezm) * k);
         if (kk + 1 < nz) OFFER(lz < M ? idx + TILE * TILE : idx + zstep, (ex2 + ey2 + ezp * ezp) * k);
 #undef OFFER
-        if (!ok) return sv_fail(SV_ENOMEM, "out of memory growing supervoxels");
-        if ((++s->done & 0xfffff) == 0 && s->progress && s->progress(s->ctx, (double)s->done / (double)s->nfg))
-            return sv_fail(SV_ECANCELLED, "supervoxel computation cancelled");
+        if (!ok) {
+            st = sv_fail(SV_ENOMEM, "out of memory growing supervoxels");
+            break;
+        }
+        if ((++done & 0xfffff) == 0 && s->progress && s->progress(s->ctx, (double)done / (double)s->nfg)) {
+            st = sv_fail(SV_ECANCELLED, "supervoxel computation cancelled");
+            break;
+        }
     }
-    return SV_OK;
+    s->h = qc;
+    s->done = done;
+    return st;
 }
 
 /* The tile driver. Bands are run in order; in each, the tiles with waiting
