@@ -12,23 +12,23 @@
  * rather than SLIC: one pass instead of ~10 iterations, and every supervoxel
  * is 6-connected by construction (it grows only through 6-neighbours), so
  * SLIC's connectivity clean-up is not needed. Foreground voxels no seed
- * reached (islands cut off by background) get seeds of their own, in index
+ * reached (islands cut off by background) get seeds of their own, in raster
  * order, so everything is covered.
  *
- * Two departures from the paper's single global queue, both for speed:
+ * Departures from the paper's single global queue, for speed:
  * - Tiles and bands. A global queue pops voxels all over the volume (the
  *   front of every supervoxel advances at once), so each step was a cache
  *   miss. Here the volume is cut into 32^3-voxel tiles and the distances into
  *   8 bands (4 octaves of d^2 each); the queue holds one tile's entries of the
  *   current band, and the growth runs inside that tile's 256 KB of records
  *   until the band is exhausted there, then moves on to the next tile with
- *   waiting entries (raster order, repeated until none is left), then to the
- *   next band. The order is exact within a tile; across a tile face it can
- *   differ from the global one only between entries of the same band. The
- *   records are stored tile by tile (rec_of), so a tile's are one contiguous
- *   block and its neighbours 1, 32 and 1024 records away: fewer cache and
- *   TLB misses than rows 256 records and slices 64K records apart, and the
- *   voxel's coordinates come from shifts, not divisions.
+ *   waiting entries (by colour phases, below; repeated until none is left),
+ *   then to the next band. The order is exact within a tile; across a tile
+ *   face it can differ from the global one only between entries of the same
+ *   band. The records are stored tile by tile (rec_of), so a tile's are one
+ *   contiguous block and its neighbours 1, 32 and 1024 records away: fewer
+ *   cache and TLB misses than rows 256 records and slices 64K records apart,
+ *   and the voxel's coordinates come from shifts, not divisions.
  * - A voxel is queued again by the supervoxel that already queued it only if
  *   d^2 drops by more than a factor 2^0.5 (its centroid moved a little
  *   closer); a different supervoxel requeues it for any gain. Such small
@@ -47,19 +47,37 @@
  * The queue is a bucket queue over log2(d^2) with 2048 buckets per octave
  * (read off the double's exponent and top mantissa bits: no sqrt), LIFO
  * within a bucket: O(1) per operation, and ties resolve in push order, so
- * the result is deterministic.
+ * the result is deterministic. It keeps its lowest non-empty bucket and
+ * looks for the next one (three levels of bits) only when that one empties.
+ * In wasm two things decide the speed besides the algorithm: the growth
+ * loop must get its helpers inlined (HOT_INLINE; clang had left offer() a
+ * call), and V8 moves a function to its optimising tier only between calls,
+ * so the once-per-call passes over the volume (value range, records, map,
+ * islands, index) run as pieces called many times (serial_for) instead of
+ * one long loop in the baseline tier; the range, records and map pieces run
+ * in parallel in the threaded build.
  * MEMORY: 8 bytes/voxel of the volume padded to whole tiles while running
  * (label, intensity, best bucket: all the growth reads of a voxel in one
  * record; 256^3: no padding, the demo brain 133x139x182: +46%), turned in
  * place into the 4-byte output through a buffer of 32 slices of labels, +
  * 12 bytes per queued entry of the active tile + 12 bytes per waiting entry
- * (the growing front) + 256 KB of buckets + 32 bytes per tile + 40 bytes per
- * supervoxel; all but the output is freed on return.
+ * (the growing front) + 264 KB of buckets and their bits + 32 bytes per
+ * tile + 40 bytes per supervoxel; all but the output is freed on return.
  * PERFORMANCE: O(n): each voxel is queued about once (1.13 times on the demo
  * brain, plus 0.3 times onto a waiting list) and popped as often; with the
  * records visited tile by tile this is 2-3x faster than the global queue on
- * the demo brain and about 2x at 256^3 (a large flat background), roughly
- * 150 ns per voxel in wasm; see docs/bench-results.md.
+ * the demo brain and about 2x at 256^3 (a large flat background); see
+ * docs/bench-results.md. At 256^3 unmasked, 20000 supervoxels (brain256),
+ * against the colour-phase driver with raster-ordered records and the
+ * per-call loops (7e9a653), same maps, medians of runs alternating with it
+ * on a shared 2-core machine: wasm single-threaded 4.20 -> 2.96 s for the
+ * supervoxels (9 runs in one Node process; ~175 ns per voxel), 4.86 ->
+ * 3.57 s for the whole segmenter; a first call in a fresh process (what a
+ * page does) 3.97 -> 2.77 s and 4.83 -> 3.55 s (10 runs); threaded wasm (2
+ * threads) 2.46 -> 1.63 s and 3.08 -> 2.31 s; native, one thread, CPU time
+ * 2.81 -> 2.12 s, two threads 1.73 -> 1.28 s; the demo brain at 5000 in
+ * wasm 0.82 -> 0.61 s. The growth loop is most of it (native cachegrind,
+ * demo brain: ~350 instructions and ~4 mispredicted branches per voxel).
  */
 #include <math.h>
 #include <string.h>
