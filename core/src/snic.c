@@ -12,19 +12,23 @@
  * rather than SLIC: one pass instead of ~10 iterations, and every supervoxel
  * is 6-connected by construction (it grows only through 6-neighbours), so
  * SLIC's connectivity clean-up is not needed. Foreground voxels no seed
- * reached (islands cut off by background) get seeds of their own, in index
+ * reached (islands cut off by background) get seeds of their own, in raster
  * order, so everything is covered.
  *
- * Two departures from the paper's single global queue, both for speed:
+ * Departures from the paper's single global queue, for speed:
  * - Tiles and bands. A global queue pops voxels all over the volume (the
  *   front of every supervoxel advances at once), so each step was a cache
  *   miss. Here the volume is cut into 32^3-voxel tiles and the distances into
  *   8 bands (4 octaves of d^2 each); the queue holds one tile's entries of the
  *   current band, and the growth runs inside that tile's 256 KB of records
  *   until the band is exhausted there, then moves on to the next tile with
- *   waiting entries (raster order, repeated until none is left), then to the
- *   next band. The order is exact within a tile; across a tile face it can
- *   differ from the global one only between entries of the same band.
+ *   waiting entries (by colour phases, below; repeated until none is left),
+ *   then to the next band. The order is exact within a tile; across a tile
+ *   face it can differ from the global one only between entries of the same
+ *   band. The records are stored tile by tile (rec_of), so a tile's are one
+ *   contiguous block and its neighbours 1, 32 and 1024 records away: fewer
+ *   cache and TLB misses than rows 256 records and slices 64K records apart,
+ *   and the voxel's coordinates come from shifts, not divisions.
  * - A voxel is queued again by the supervoxel that already queued it only if
  *   d^2 drops by more than a factor 2^0.5 (its centroid moved a little
  *   closer); a different supervoxel requeues it for any gain. Such small
@@ -43,17 +47,37 @@
  * The queue is a bucket queue over log2(d^2) with 2048 buckets per octave
  * (read off the double's exponent and top mantissa bits: no sqrt), LIFO
  * within a bucket: O(1) per operation, and ties resolve in push order, so
- * the result is deterministic.
- * MEMORY: 8 bytes/voxel while running (label, intensity, best bucket: all
- * the growth reads of a voxel in one record), turned in place into the
- * 4-byte output, + 12 bytes per queued entry of the active tile + 12 bytes per
- * waiting entry (the growing front) + 256 KB of buckets + 32 bytes per tile
- * + 40 bytes per supervoxel; all but the output is freed on return.
+ * the result is deterministic. It keeps its lowest non-empty bucket and
+ * looks for the next one (three levels of bits) only when that one empties.
+ * In wasm two things decide the speed besides the algorithm: the growth
+ * loop must get its helpers inlined (HOT_INLINE; clang had left offer() a
+ * call), and V8 moves a function to its optimising tier only between calls,
+ * so the once-per-call passes over the volume (value range, records, map,
+ * islands, index) run as pieces called many times (serial_for) instead of
+ * one long loop in the baseline tier; the range, records and map pieces run
+ * in parallel in the threaded build.
+ * MEMORY: 8 bytes/voxel of the volume padded to whole tiles while running
+ * (label, intensity, best bucket: all the growth reads of a voxel in one
+ * record; 256^3: no padding, the demo brain 133x139x182: +46%), turned in
+ * place into the 4-byte output through a buffer of 32 slices of labels, +
+ * 12 bytes per queued entry of the active tile + 12 bytes per waiting entry
+ * (the growing front) + 264 KB of buckets and their bits + 32 bytes per
+ * tile + 40 bytes per supervoxel; all but the output is freed on return.
  * PERFORMANCE: O(n): each voxel is queued about once (1.13 times on the demo
  * brain, plus 0.3 times onto a waiting list) and popped as often; with the
  * records visited tile by tile this is 2-3x faster than the global queue on
- * the demo brain and about 2x at 256^3 (a large flat background), roughly
- * 150 ns per voxel in wasm; see docs/bench-results.md.
+ * the demo brain and about 2x at 256^3 (a large flat background); see
+ * docs/bench-results.md. At 256^3 unmasked, 20000 supervoxels (brain256),
+ * against the colour-phase driver with raster-ordered records and the
+ * per-call loops (7e9a653), same maps, medians of runs alternating with it
+ * on a shared 2-core machine: wasm single-threaded 4.20 -> 2.96 s for the
+ * supervoxels (9 runs in one Node process; ~175 ns per voxel), 4.86 ->
+ * 3.57 s for the whole segmenter; a first call in a fresh process (what a
+ * page does) 3.97 -> 2.77 s and 4.83 -> 3.55 s (10 runs); threaded wasm (2
+ * threads) 2.46 -> 1.63 s and 3.08 -> 2.31 s; native, one thread, CPU time
+ * 2.81 -> 2.12 s, two threads 1.73 -> 1.28 s; the demo brain at 5000 in
+ * wasm 0.82 -> 0.61 s. The growth loop is most of it (native cachegrind,
+ * demo brain: ~350 instructions and ~4 mispredicted branches per voxel).
  */
 #include <math.h>
 #include <string.h>
@@ -61,6 +85,16 @@
 #include "internal.h"
 #include "supervox/parallel.h"
 #include "supervox/supervoxels.h"
+
+/* The growth loop's helpers are inlined into it, their rare paths kept out
+ * of it: clang for wasm left offer() a call (a third of the time in V8). */
+#if defined(__GNUC__)
+#define HOT_INLINE static inline __attribute__((always_inline))
+#define COLD static __attribute__((noinline))
+#else
+#define HOT_INLINE static inline
+#define COLD static
+#endif
 
 #define BG_LABEL 0x7fffffffu /* background while running; 0 in the output */
 #define QUEUED 0x80000000u    /* flag on an unlabelled voxel's lab: the label of its best entry follows */
@@ -77,14 +111,18 @@ typedef struct qent {
     uint32_t idx, lab, next;
 } qent;
 
+/* A few words (the growth loop keeps a copy in registers) and three blocks. */
 typedef struct queue {
     uint32_t *head; /* per bucket; UINT32_MAX = empty */
     qent *pool;
+    /* which buckets are non-empty: QBINS / 64 words of a bit per bucket, then
+       QBINS / 64 / 64 words of a bit per word of those; top: a bit per word of those */
+    uint64_t *bits;
     uint32_t used, cap, free_list;
-    size_t n;
-    /* which buckets are non-empty: a bit per bucket, and a bit per word of those */
-    uint64_t bits[QBINS / 64], words[QBINS / 64 / 64];
+    uint32_t lo;  /* the lowest non-empty bucket; QBINS when the queue is empty */
+    uint32_t top; /* QBINS / 64 / 64 = 16 bits */
 } queue;
+#define QWORDS (QBINS / 64) /* where the second level of bits starts */
 
 #define QNIL UINT32_MAX
 #define NEVER (QBINS - 1) /* best of a voxel never queued; bucket_of stays below */
@@ -96,15 +134,18 @@ static int queue_init(queue *q)
 {
     memset(q, 0, sizeof *q); /* all buckets empty */
     q->head = (uint32_t *)SV_MALLOC(QBINS * sizeof *q->head);
-    if (!q->head) return 0;
+    q->bits = (uint64_t *)SV_CALLOC(QWORDS + QWORDS / 64, sizeof *q->bits);
+    if (!q->head || !q->bits) return 0;
     memset(q->head, 0xff, QBINS * sizeof *q->head);
     q->free_list = QNIL;
+    q->lo = QBINS;
     return 1;
 }
 
 static void queue_free(queue *q)
 {
     SV_FREE(q->head);
+    SV_FREE(q->bits);
     SV_FREE(q->pool);
 }
 
@@ -122,10 +163,23 @@ static uint32_t bucket_of(double d2)
     int64_t b;
     memcpy(&u, &d2, sizeof u);
     b = (int64_t)(u >> (52 - QMANT)) - ((int64_t)(1023 + QEXP_LO) << QMANT) + 1;
-    return b < 1 ? 0 : b < QBINS - 2 ? (uint32_t)b : QBINS - 2;
+    b = b < 1 ? 0 : b; /* selects, not branches */
+    b = b < QBINS - 2 ? b : QBINS - 2;
+    return (uint32_t)b;
 }
 
-static int queue_push(queue *q, uint32_t b, uint32_t idx, uint32_t lab)
+/* The pool with twice the room (cap doubled), or NULL when out of memory
+ * (the pool stays). Takes and returns values, not q: the growth loop's copy
+ * of the queue stays in registers. */
+COLD qent *queue_grow(qent *pool, uint32_t *cap)
+{
+    uint32_t ncap = *cap ? *cap * 2 : 65536;
+    qent *np = ncap < *cap ? NULL : (qent *)SV_REALLOC(pool, (size_t)ncap * sizeof *np);
+    if (np) *cap = ncap;
+    return np;
+}
+
+HOT_INLINE int queue_push(queue *q, uint32_t b, uint32_t idx, uint32_t lab)
 {
     uint32_t e;
     if (q->free_list != QNIL) {
@@ -133,11 +187,11 @@ static int queue_push(queue *q, uint32_t b, uint32_t idx, uint32_t lab)
         q->free_list = q->pool[e].next;
     } else {
         if (q->used == q->cap) {
-            uint32_t ncap = q->cap ? q->cap * 2 : 65536;
-            qent *np = (qent *)SV_REALLOC(q->pool, (size_t)ncap * sizeof *np);
-            if (!np || ncap < q->cap) return 0;
+            uint32_t cap = q->cap;
+            qent *np = queue_grow(q->pool, &cap);
+            if (!np) return 0;
             q->pool = np;
-            q->cap = ncap;
+            q->cap = cap;
         }
         e = q->used++;
     }
@@ -146,36 +200,52 @@ static int queue_push(queue *q, uint32_t b, uint32_t idx, uint32_t lab)
     q->pool[e].next = q->head[b]; /* LIFO: what was just pushed, near what was just popped, comes next */
     if (q->head[b] == QNIL) {
         q->bits[b >> 6] |= (uint64_t)1 << (b & 63);
-        q->words[b >> 12] |= (uint64_t)1 << ((b >> 6) & 63);
+        q->bits[QWORDS + (b >> 12)] |= (uint64_t)1 << ((b >> 6) & 63);
+        q->top |= 1u << (b >> 12);
+        if (b < q->lo) q->lo = b;
     }
     q->head[b] = e;
-    q->n++;
     return 1;
 }
 
-/* The lowest non-empty bucket (the queue must not be empty). */
-static uint32_t queue_lowest(const queue *q)
+/* The lowest non-empty bucket at or above b, QBINS if none: the bits of
+ * b's word from b up, else the words above, else the groups above. */
+static uint32_t queue_next(const queue *q, uint32_t b)
 {
-    uint32_t w = 0, word;
-    while (!q->words[w]) w++;
-    word = (w << 6) + (uint32_t)__builtin_ctzll(q->words[w]);
+    uint64_t m = q->bits[b >> 6] & (~(uint64_t)0 << (b & 63));
+    uint32_t w, word;
+    if (m) return (b & ~63u) + (uint32_t)__builtin_ctzll(m);
+    word = (b >> 6) + 1;
+    if ((word & 63) && (m = q->bits[QWORDS + (word >> 6)] & (~(uint64_t)0 << (word & 63))) != 0)
+        word = (word & ~63u) + (uint32_t)__builtin_ctzll(m);
+    else {
+        uint32_t t;
+        w = (b >> 12) + 1;
+        t = w < 32 ? q->top >> w << w : 0;
+        if (!t) return QBINS;
+        w = (uint32_t)__builtin_ctz(t);
+        word = (w << 6) + (uint32_t)__builtin_ctzll(q->bits[QWORDS + w]);
+    }
     return (word << 6) + (uint32_t)__builtin_ctzll(q->bits[word]);
 }
 
-/* Pop the oldest entry of the lowest bucket (n must be > 0). */
+/* Pop the newest entry of the lowest bucket (the queue must not be empty). */
 static void queue_pop(queue *q, uint32_t *idx, uint32_t *lab)
 {
-    uint32_t b = queue_lowest(q), e = q->head[b];
+    uint32_t b = q->lo, e = q->head[b];
     q->head[b] = q->pool[e].next;
     if (q->head[b] == QNIL) {
         q->bits[b >> 6] &= ~((uint64_t)1 << (b & 63));
-        if (!q->bits[b >> 6]) q->words[b >> 12] &= ~((uint64_t)1 << ((b >> 6) & 63));
+        if (!q->bits[b >> 6]) {
+            q->bits[QWORDS + (b >> 12)] &= ~((uint64_t)1 << ((b >> 6) & 63));
+            if (!q->bits[QWORDS + (b >> 12)]) q->top &= ~(1u << (b >> 12));
+        }
+        q->lo = queue_next(q, b);
     }
     *idx = q->pool[e].idx;
     *lab = q->pool[e].lab;
     q->pool[e].next = q->free_list;
     q->free_list = e;
-    q->n--;
 }
 
 void sv_sv_params_default(sv_sv_params *p)
@@ -247,9 +317,23 @@ typedef struct snic {
     pchunk *chunks;
     uint32_t cused, ccapc, cfree;
     uint32_t cur_tile, band, bend; /* the active tile, band, and the band's end (bucket) */
-    uint32_t tmask;                /* TILE - 1 while tiled; all ones while growing islands (one queue) */
+    uint32_t tsel, tcur;           /* n & tsel == tcur: record n goes to the queue (islands: 0 and 0, all of it) */
     outbuf *out;                   /* while growing tiles in parallel: where waiting entries go */
 } snic;
+
+/* The record of voxel (x, y, z): records are stored tile by tile (tiles in
+ * raster order, TILE^3 records each, the volume padded to whole tiles), so
+ * a tile's records are one contiguous block and neighbours within a tile sit
+ * 1, TILE and TILE^2 records apart. */
+#define TVOX (1u << (3 * TSH))
+static uint32_t rec_of(const snic *s, uint32_t x, uint32_t y, uint32_t z)
+{
+    uint32_t t = ((z >> TSH) * s->tdim[1] + (y >> TSH)) * s->tdim[0] + (x >> TSH);
+    return t << (3 * TSH) | (z & (TILE - 1)) << (2 * TSH) | (y & (TILE - 1)) << TSH | (x & (TILE - 1));
+}
+
+/* The record of voxel x of a row whose first record is row (rec_of(s, 0, y, z)). */
+#define ROW_REC(x) (((x) >> TSH) << (3 * TSH) | ((x) & (TILE - 1)))
 
 static sv_status new_label(snic *s, uint32_t *out)
 {
@@ -317,68 +401,84 @@ static int out_push(outbuf *o, uint32_t t, uint32_t bk, uint32_t idx, uint32_t L
     return 1;
 }
 
-/* Queue neighbour n (in tile t; spatial term sd2 = (ds/S)^2 m^2 already
- * scaled) for label L if it gets closer than any entry it already has: into
- * the queue if it belongs to the active tile and band, else onto a waiting
- * list. Returns 0 when out of memory. */
-static inline int offer(snic *s, uint32_t n, uint32_t t, double sd2, double cv, uint32_t L)
+/* Put an entry for record n on the waiting list of n's tile (through the
+ * phase's buffer while tiles grow in parallel); 0 when out of memory. */
+COLD int wait_push(snic *s, uint32_t n, uint32_t bk, uint32_t L)
 {
-    vox *w = &s->v[n];
+    if (s->out) return out_push(s->out, n >> (3 * TSH), bk, n, L);
+    return pend_push(s, n >> (3 * TSH), bk, n, L);
+}
+
+/* Queue neighbour n (record index; spatial term sd2 = (ds/S)^2 m^2 already
+ * scaled) for label L (QL: QUEUED | L) if it gets closer than any entry it
+ * already has: into the queue if it belongs to the active tile and band
+ * (n & tsel == tcur, bucket below bend), else onto a waiting list. Returns 0
+ * when out of memory. */
+HOT_INLINE int offer(snic *s, queue *q, vox *v, uint32_t n, double sd2, double cv, uint32_t L, uint32_t QL,
+                     uint32_t tsel, uint32_t tcur, uint32_t bend)
+{
+    vox *w = &v[n];
+    const uint32_t lab = w->lab, best = w->best;
     double dv;
     uint32_t bk;
-    if (SETTLED(w->lab)) return 1;
+    if (SETTLED(lab)) return 1;
     dv = w->q * (1.0 / 65535.0) - cv;
     bk = bucket_of(dv * dv + sd2);
-    if (w->best != NEVER) {
-        /* an entry at least as good is already queued: this one would pop later and be skipped */
-        if (bk >= w->best) return 1;
-        /* the same supervoxel, a little closer (its centroid moved): keep the entry it has */
-        if (w->lab == (QUEUED | L) && bk + MARGIN >= w->best) return 1;
-    }
+    /* an entry at least as good is already queued (this one would pop later
+       and be skipped; best is NEVER, above any bucket, if there is none); or
+       the same supervoxel's, a little worse (its centroid moved): keep it.
+       One branch for both (an entry of L's means best was set). */
+    if ((bk >= best) | ((lab == QL) & (bk + MARGIN >= best))) return 1;
     w->best = (uint16_t)bk;
-    w->lab = QUEUED | L;
-    if (t == s->cur_tile && bk < s->bend) return queue_push(&s->h, bk, n, L);
-    if (s->out) return out_push(s->out, t, bk, n, L);
-    return pend_push(s, t, bk, n, L);
+    w->lab = QL;
+    if ((n & tsel) == tcur && bk < bend) return queue_push(q, bk, n, L);
+    return wait_push(s, n, bk, L);
 }
 
 /* Grow from whatever is in the queue until it is empty. */
 static sv_status grow(snic *s)
 {
     const uint32_t nx = (uint32_t)s->img->dim[0], ny = (uint32_t)s->img->dim[1], nz = (uint32_t)s->img->dim[2];
-    const uint32_t sxy = nx * ny, tm = s->tmask, t = s->cur_tile;
-    const uint32_t ty = s->tdim[0], tz = s->tdim[0] * s->tdim[1];
+    const uint32_t M = TILE - 1, tx = s->tdim[0], txy = s->tdim[0] * s->tdim[1];
+    /* record steps to the neighbour along y and z when it lies in the next tile that way */
+    const uint32_t ystep = tx * TVOX - M * TILE, zstep = txy * TVOX - M * TILE * TILE;
+    const uint32_t tsel = s->tsel, tcur = s->tcur, bend = s->bend;
     const double sp0 = s->img->spacing[0], sp1 = s->img->spacing[1], sp2 = s->img->spacing[2];
-    const double k = s->inv_s2m2, inv_sxy = 1.0 / sxy, inv_nx = 1.0 / nx;
-    while (s->h.n) {
-        uint32_t idx, L, i, j, kk, rem;
+    const double k = s->inv_s2m2;
+    vox *const v = s->v;
+    centroid *const cen = s->c;
+    queue qc = s->h, *const q = &qc; /* a copy in locals (registers), stored back on the way out */
+    size_t done = s->done;
+    sv_status st = SV_OK;
+    uint32_t last_t = UINT32_MAX, ox = 0, oy = 0, oz = 0;
+    while (q->lo < QBINS) {
+        uint32_t idx, L, QL, i, j, kk, lx, ly, lz, t;
         centroid *c;
         double inv, cv, ex, ey, ez, exm, exp, eym, eyp, ezm, ezp, ex2, ey2, ez2;
         int ok = 1;
-        queue_pop(&s->h, &idx, &L);
-        if (SETTLED(s->v[idx].lab)) continue;
-        s->v[idx].lab = L;
-        /* idx -> (i, j, kk) by multiplying with reciprocals instead of two
-           divisions on the critical path; the product of idx < 2^32 and a
-           rounded 1/d is off by at most 2^-20, so the truncated quotient can
-           only come out one low, at exact multiples, and is corrected */
-        kk = (uint32_t)(idx * inv_sxy);
-        rem = idx - kk * sxy;
-        if (rem >= sxy) {
-            kk++;
-            rem -= sxy;
+        queue_pop(q, &idx, &L);
+        if (SETTLED(v[idx].lab)) continue;
+        v[idx].lab = L;
+        QL = QUEUED | L;
+        /* record -> (i, j, kk): the tile's origin (divisions only when the tile changes) plus the offsets within */
+        t = idx >> (3 * TSH);
+        if (t != last_t) {
+            last_t = t;
+            oz = (t / txy) << TSH;
+            oy = (t % txy / tx) << TSH;
+            ox = (t % tx) << TSH;
         }
-        j = (uint32_t)(rem * inv_nx);
-        i = rem - j * nx;
-        if (i >= nx) {
-            j++;
-            i -= nx;
-        }
-        c = &s->c[L];
+        lx = idx & M;
+        ly = (idx >> TSH) & M;
+        lz = (idx >> (2 * TSH)) & M;
+        i = ox + lx;
+        j = oy + ly;
+        kk = oz + lz;
+        c = &cen[L];
         c->x += i * sp0;
         c->y += j * sp1;
         c->z += kk * sp2;
-        c->v += s->v[idx].q * (1.0 / 65535.0);
+        c->v += v[idx].q * (1.0 / 65535.0);
         c->n += 1;
         inv = 1.0 / c->n;
         cv = c->v * inv;
@@ -395,18 +495,27 @@ static sv_status grow(snic *s)
         ex2 = ex * ex;
         ey2 = ey * ey;
         ez2 = ez * ez;
-        /* a neighbour across a tile face belongs to the next tile that way */
-        if (i > 0) ok &= offer(s, idx - 1, (i & tm) ? t : t - 1, (exm * exm + ey2 + ez2) * k, cv, L);
-        if (i + 1 < nx) ok &= offer(s, idx + 1, ((i + 1) & tm) ? t : t + 1, (exp * exp + ey2 + ez2) * k, cv, L);
-        if (j > 0) ok &= offer(s, idx - nx, (j & tm) ? t : t - ty, (ex2 + eym * eym + ez2) * k, cv, L);
-        if (j + 1 < ny) ok &= offer(s, idx + nx, ((j + 1) & tm) ? t : t + ty, (ex2 + eyp * eyp + ez2) * k, cv, L);
-        if (kk > 0) ok &= offer(s, idx - sxy, (kk & tm) ? t : t - tz, (ex2 + ey2 + ezm * ezm) * k, cv, L);
-        if (kk + 1 < nz) ok &= offer(s, idx + sxy, ((kk + 1) & tm) ? t : t + tz, (ex2 + ey2 + ezp * ezp) * k, cv, L);
-        if (!ok) return sv_fail(SV_ENOMEM, "out of memory growing supervoxels");
-        if ((++s->done & 0xfffff) == 0 && s->progress && s->progress(s->ctx, (double)s->done / (double)s->nfg))
-            return sv_fail(SV_ECANCELLED, "supervoxel computation cancelled");
+        /* a neighbour across a tile face is in the next tile that way */
+#define OFFER(n, sd2) ok &= offer(s, q, v, n, sd2, cv, L, QL, tsel, tcur, bend)
+        if (i > 0) OFFER(lx ? idx - 1 : idx - TVOX + M, (exm * exm + ey2 + ez2) * k);
+        if (i + 1 < nx) OFFER(lx < M ? idx + 1 : idx + TVOX - M, (exp * exp + ey2 + ez2) * k);
+        if (j > 0) OFFER(ly ? idx - TILE : idx - ystep, (ex2 + eym * eym + ez2) * k);
+        if (j + 1 < ny) OFFER(ly < M ? idx + TILE : idx + ystep, (ex2 + eyp * eyp + ez2) * k);
+        if (kk > 0) OFFER(lz ? idx - TILE * TILE : idx - zstep, (ex2 + ey2 + ezm * ezm) * k);
+        if (kk + 1 < nz) OFFER(lz < M ? idx + TILE * TILE : idx + zstep, (ex2 + ey2 + ezp * ezp) * k);
+#undef OFFER
+        if (!ok) {
+            st = sv_fail(SV_ENOMEM, "out of memory growing supervoxels");
+            break;
+        }
+        if ((++done & 0xfffff) == 0 && s->progress && s->progress(s->ctx, (double)done / (double)s->nfg)) {
+            st = sv_fail(SV_ECANCELLED, "supervoxel computation cancelled");
+            break;
+        }
     }
-    return SV_OK;
+    s->h = qc;
+    s->done = done;
+    return st;
 }
 
 /* The tile driver. Bands are run in order; in each, the tiles with waiting
@@ -452,7 +561,7 @@ static uint32_t uf_find(uint32_t *parent, uint32_t t)
 /* Move the waiting entries of list c (s's chunks: not w's copy of the
  * pointer, which merging may have moved) that can still win into w's queue;
  * 0 when out of memory. */
-static int queue_waiting(snic *w, const snic *s, uint32_t c)
+COLD int queue_waiting(snic *w, const snic *s, uint32_t c)
 {
     while (c != QNIL) {
         const pchunk *ch = &s->chunks[c];
@@ -481,6 +590,7 @@ static sv_status grow_piece(void *ctx, size_t piece, unsigned worker)
     for (t = T->first[piece]; t != QNIL; t = T->nextt[t]) {
         uint32_t c = T->taken[t];
         w->cur_tile = t;
+        w->tcur = t << (3 * TSH);
         T->ostart[t] = w->out->n;
         if (!queue_waiting(w, T->s, c)) return sv_fail(SV_ENOMEM, "out of memory growing supervoxels");
         if ((st = grow(w)) != SV_OK) return st;
@@ -509,6 +619,7 @@ static sv_status grow_phase_serial(tiler *T, uint32_t col, int *any)
                 *any = 1;
                 heads[t] = QNIL;
                 s->cur_tile = t;
+                s->tcur = t << (3 * TSH);
                 if (!queue_waiting(s, s, c)) return sv_fail(SV_ENOMEM, "out of memory growing supervoxels");
                 while (c != QNIL) { /* the list's chunks are free again */
                     uint32_t next = s->chunks[c].next;
@@ -697,16 +808,42 @@ done:
     return st;
 }
 
-/* The lowest and highest scaled value (NaN ignored; 0 and 0 if there are none). */
-static void scaled_range(const sv_volume *img, double *lo, double *hi)
+/* fn(ctx, i, 0) for i = 0 .. n - 1 in order, up to the first failure.
+ * Long loops that run once per call of sv_supervoxels (and of the index
+ * build) are cut into pieces called through here or sv_parallel_for: V8
+ * moves a wasm function to its optimising tier only between calls, so a
+ * loop inside a function called once runs whole in its baseline tier (about
+ * 2-3x slower), while pieces called many times run optimised after the
+ * first few. (A piece function whose address is taken stays a function of
+ * its own; so does this one, with several callers.) */
+COLD sv_status serial_for(size_t n, sv_task_fn fn, void *ctx)
 {
-    size_t i, n = img->nvox;
+    size_t i;
+    sv_status st;
+    for (i = 0; i < n; i++)
+        if ((st = fn(ctx, i, 0)) != SV_OK) return st;
+    return SV_OK;
+}
+
+#define RANGE_SH 20 /* voxels per piece of scaled_range: 2^20 */
+
+typedef struct range_task {
+    const sv_volume *img;
+    double *lo, *hi; /* per piece: the extremes (stored values for integer types, scaled ones for floating point) */
+} range_task;
+
+static sv_status range_piece(void *ctx, size_t piece, unsigned worker)
+{
+    const range_task *R = (const range_task *)ctx;
+    const sv_volume *img = R->img;
+    size_t i = piece << RANGE_SH, n = img->nvox - i < ((size_t)1 << RANGE_SH) ? img->nvox : i + ((size_t)1 << RANGE_SH);
     double a = HUGE_VAL, b = -HUGE_VAL;
+    (void)worker;
 #define RANGE(T)                                                                                                       \
     {                                                                                                                  \
         const T *d = (const T *)img->data;                                                                             \
-        T mn = d[0], mx = d[0];                                                                                        \
-        for (i = 1; i < n; i++) {                                                                                      \
+        T mn = d[i], mx = d[i];                                                                                        \
+        for (i++; i < n; i++) {                                                                                        \
             mn = d[i] < mn ? d[i] : mn;                                                                                \
             mx = d[i] > mx ? d[i] : mx;                                                                                \
         }                                                                                                              \
@@ -722,42 +859,105 @@ static void scaled_range(const sv_volume *img, double *lo, double *hi)
     case SV_DT_INT32: RANGE(int32_t);
     case SV_DT_UINT32: RANGE(uint32_t);
     default: /* floating point: skip NaN, scale each value */
-        for (i = 0; i < n; i++) {
+        for (; i < n; i++) {
             double x = sv_volume_get(img, i);
             if (x < a) a = x;
             if (x > b) b = x;
         }
-        *lo = a;
-        *hi = b;
-        return;
     }
 #undef RANGE
-    /* integers: scale the extremes (a negative slope swaps them) */
-    a = a * img->scl_slope + img->scl_inter;
-    b = b * img->scl_slope + img->scl_inter;
-    *lo = a < b ? a : b;
-    *hi = a < b ? b : a;
+    R->lo[piece] = a;
+    R->hi[piece] = b;
+    return SV_OK;
 }
 
-/* Fill the records: background (below the threshold, or NaN) or an unlabelled
- * voxel with its intensity normalised to 0..65535. Returns the foreground count. */
-static size_t fill_records(const sv_volume *img, vox *v, double lo, double range, double threshold)
+/* The lowest and highest scaled value (NaN ignored; HUGE_VAL and -HUGE_VAL
+ * if there are none), from the pieces' extremes in piece order (the same
+ * values as one pass). */
+static sv_status scaled_range(const sv_volume *img, double *lo, double *hi)
 {
-    size_t i, n = img->nvox, nfg = 0;
-    const double slope = img->scl_slope, inter = img->scl_inter;
+    range_task R;
+    size_t np = (img->nvox + ((size_t)1 << RANGE_SH) - 1) >> RANGE_SH, p;
+    double a = HUGE_VAL, b = -HUGE_VAL;
+    sv_status st;
+    R.img = img;
+    R.lo = (double *)sv_malloc_n(2 * (np ? np : 1), sizeof *R.lo);
+    if (!R.lo) return sv_fail(SV_ENOMEM, "out of memory for supervoxels");
+    R.hi = R.lo + np;
+    st = sv_parallel_for(np, range_piece, &R);
+    for (p = 0; p < np; p++) {
+        if (R.lo[p] < a) a = R.lo[p];
+        if (R.hi[p] > b) b = R.hi[p];
+    }
+    SV_FREE(R.lo);
+    if (st != SV_OK) return st;
+    if (img->dtype != SV_DT_FLOAT32 && img->dtype != SV_DT_FLOAT64 && np) {
+        /* integers: scale the extremes (a negative slope swaps them) */
+        a = a * img->scl_slope + img->scl_inter;
+        b = b * img->scl_slope + img->scl_inter;
+        *lo = a < b ? a : b;
+        *hi = a < b ? b : a;
+    } else {
+        *lo = a;
+        *hi = b;
+    }
+    return SV_OK;
+}
+
+/* A record for a voxel of scaled value val: background (below the
+ * threshold, or NaN) or unlabelled with the value normalised to 0..65535. */
+static vox record_of(double val, double lo, double range, double threshold)
+{
+    vox r;
+    r.best = NEVER;
+    if (!(val >= threshold) || val != val) {
+        r.lab = BG_LABEL;
+        r.q = 0;
+    } else {
+        r.lab = 0;
+        r.q = (uint16_t)((val - lo) / range * 65535.0 + 0.5);
+    }
+    return r;
+}
+
+typedef struct fill_task {
+    const snic *s;
+    const vox *lut; /* the record of each stored value (8- and 16-bit types), indexed from lmin; or NULL */
+    long lmin;
+    double lo, range, threshold;
+    size_t *nfg; /* per slice: its foreground voxels */
+} fill_task;
+
+/* Fill slice z's records (tile order, rec_of). */
+static sv_status fill_piece(void *ctx, size_t z, unsigned worker)
+{
+    const fill_task *F = (const fill_task *)ctx;
+    const snic *s = F->s;
+    const sv_volume *img = s->img;
+    const uint32_t nx = (uint32_t)img->dim[0], ny = (uint32_t)img->dim[1];
+    const double slope = img->scl_slope, inter = img->scl_inter, lo = F->lo, range = F->range, threshold = F->threshold;
+    const vox *lut = F->lut;
+    const long lmin = F->lmin;
+    size_t nfg = 0, i = z * nx * ny;
+    uint32_t x, y;
+    (void)worker;
 #define FILL(T)                                                                                                        \
     {                                                                                                                  \
         const T *d = (const T *)img->data;                                                                             \
-        for (i = 0; i < n; i++) {                                                                                      \
-            double x = d[i] * slope + inter;                                                                           \
-            v[i].best = NEVER;                                                                                         \
-            if (!(x >= threshold) || x != x) {                                                                         \
-                v[i].lab = BG_LABEL;                                                                                   \
-                v[i].q = 0;                                                                                            \
-            } else {                                                                                                   \
-                v[i].lab = 0;                                                                                          \
-                v[i].q = (uint16_t)((x - lo) / range * 65535.0 + 0.5);                                                 \
-                nfg++;                                                                                                 \
+        for (y = 0; y < ny; y++) {                                                                                     \
+            vox *r = s->v + rec_of(s, 0, y, (uint32_t)z);                                                              \
+            for (x = 0; x < nx; x += TILE, r += TVOX) { /* a row's run in each tile */                                \
+                uint32_t e = nx - x < TILE ? nx - x : TILE, u;                                                         \
+                if (lut)                                                                                               \
+                    for (u = 0; u < e; u++, i++) {                                                                     \
+                        r[u] = lut[(long)d[i] - lmin];                                                                 \
+                        nfg += r[u].lab == 0;                                                                          \
+                    }                                                                                                  \
+                else                                                                                                   \
+                    for (u = 0; u < e; u++, i++) {                                                                     \
+                        r[u] = record_of(d[i] * slope + inter, lo, range, threshold);                                  \
+                        nfg += r[u].lab == 0;                                                                          \
+                    }                                                                                                  \
             }                                                                                                          \
         }                                                                                                              \
     }                                                                                                                  \
@@ -773,14 +973,130 @@ static size_t fill_records(const sv_volume *img, vox *v, double lo, double range
     case SV_DT_FLOAT64: FILL(double);
     }
 #undef FILL
-    return nfg;
+    F->nfg[z] = nfg;
+    return SV_OK;
+}
+
+/* Fill the records, slice by slice; padding records stay unwritten: nothing
+ * reads them. 8- and 16-bit types go through a table of the record of each
+ * stored value (the same arithmetic, once per value instead of once per
+ * voxel). Sets *nfg to the foreground count. */
+static sv_status fill_records(const snic *s, double lo, double range, double threshold, size_t *nfg)
+{
+    const sv_volume *img = s->img;
+    const size_t nz = (size_t)img->dim[2];
+    const double slope = img->scl_slope, inter = img->scl_inter;
+    fill_task F;
+    vox *lut = NULL;
+    long lsize = 0, l;
+    size_t z;
+    sv_status st;
+    F.s = s;
+    F.lmin = 0;
+    F.lo = lo;
+    F.range = range;
+    F.threshold = threshold;
+    switch (img->dtype) {
+    case SV_DT_UINT8: F.lmin = 0, lsize = 256; break;
+    case SV_DT_INT8: F.lmin = -128, lsize = 256; break;
+    case SV_DT_INT16: F.lmin = -32768, lsize = 65536; break;
+    case SV_DT_UINT16: F.lmin = 0, lsize = 65536; break;
+    default: break;
+    }
+    if (lsize) lut = (vox *)SV_MALLOC((size_t)lsize * sizeof *lut); /* without it: per voxel */
+    for (l = 0; lut && l < lsize; l++) lut[l] = record_of((double)(l + F.lmin) * slope + inter, lo, range, threshold);
+    F.lut = lut;
+    F.nfg = (size_t *)sv_malloc_n(nz, sizeof *F.nfg);
+    if (!F.nfg) {
+        SV_FREE(lut);
+        return sv_fail(SV_ENOMEM, "out of memory for supervoxels");
+    }
+    st = sv_parallel_for(nz, fill_piece, &F);
+    for (*nfg = 0, z = 0; z < nz; z++) *nfg += F.nfg[z];
+    SV_FREE(F.nfg);
+    SV_FREE(lut);
+    return st;
+}
+
+typedef struct map_task {
+    const snic *s;
+    uint32_t *buf, z0; /* the labels of slices z0 .. */
+} map_task;
+
+/* Slice z0 + dz's labels, raster order, into the buffer. */
+static sv_status map_piece(void *ctx, size_t dz, unsigned worker)
+{
+    const map_task *M = (const map_task *)ctx;
+    const snic *s = M->s;
+    const uint32_t nx = (uint32_t)s->img->dim[0], ny = (uint32_t)s->img->dim[1], z = M->z0 + (uint32_t)dz;
+    uint32_t *b = M->buf + dz * nx * ny, x, y;
+    (void)worker;
+    for (y = 0; y < ny; y++) {
+        const vox *r = s->v + rec_of(s, 0, y, z);
+        for (x = 0; x < nx; x += TILE, r += TVOX) { /* a row's run in each tile */
+            uint32_t e = nx - x < TILE ? nx - x : TILE, u;
+            for (u = 0; u < e; u++) {
+                uint32_t l = r[u].lab;
+                *b++ = l == BG_LABEL ? 0 : l;
+            }
+        }
+    }
+    return SV_OK;
+}
+
+/* Turn the records into the raster label map in place: slab by slab (TILE
+ * slices, the same voxels in both orders), through a buffer of one slab's
+ * labels. The labels of slab z end before the records of slab z + 1 begin
+ * (4 bytes a voxel against 8), so nothing unread is overwritten. Returns the
+ * map (the records' block) or NULL when the buffer cannot be had. */
+static uint32_t *records_to_map(const snic *s)
+{
+    const uint32_t nx = (uint32_t)s->img->dim[0], ny = (uint32_t)s->img->dim[1], nz = (uint32_t)s->img->dim[2];
+    uint32_t *out = (uint32_t *)(void *)s->v, z0;
+    const size_t slab = (size_t)nx * ny * (nz < TILE ? nz : TILE);
+    map_task M;
+    M.s = s;
+    M.buf = (uint32_t *)SV_MALLOC((slab ? slab : 1) * sizeof *M.buf);
+    if (!M.buf) return NULL;
+    for (z0 = 0; z0 < nz; z0 += TILE) {
+        uint32_t z1 = nz - z0 < TILE ? nz : z0 + TILE;
+        M.z0 = z0;
+        sv_parallel_for(z1 - z0, map_piece, &M); /* never fails */
+        memcpy(out + (size_t)z0 * nx * ny, M.buf, (size_t)(z1 - z0) * nx * ny * sizeof *M.buf);
+    }
+    SV_FREE(M.buf);
+    return out;
+}
+
+/* Islands that no seed reached, in slice z: each unlabelled foreground
+ * voxel, in raster order, seeds a supervoxel grown with one queue over the
+ * whole volume (s->tsel = s->tcur = 0). */
+static sv_status island_piece(void *ctx, size_t z, unsigned worker)
+{
+    snic *s = (snic *)ctx;
+    const uint32_t nx = (uint32_t)s->img->dim[0], ny = (uint32_t)s->img->dim[1];
+    uint32_t x, y;
+    sv_status st;
+    (void)worker;
+    for (y = 0; y < ny; y++) {
+        const uint32_t row = rec_of(s, 0, y, (uint32_t)z);
+        for (x = 0; x < nx; x++) {
+            uint32_t L, r = row + ROW_REC(x);
+            if (SETTLED(s->v[r].lab)) continue;
+            s->v[r].best = 0;
+            if ((st = new_label(s, &L)) != SV_OK) return st;
+            if (!queue_push(&s->h, 0, r, L)) return sv_fail(SV_ENOMEM, "out of memory seeding supervoxels");
+            if ((st = grow(s)) != SV_OK) return st;
+        }
+    }
+    return SV_OK;
 }
 
 sv_status sv_supervoxels(const sv_volume *img, const sv_sv_params *p, sv_progress_fn progress, void *ctx,
                          uint32_t **labels, uint32_t *count)
 {
     snic s;
-    size_t n = img->nvox, i;
+    size_t n = img->nvox;
     double lo = HUGE_VAL, hi = -HUGE_VAL, S, range;
     sv_status st = SV_OK;
     int a;
@@ -798,19 +1114,22 @@ sv_status sv_supervoxels(const sv_volume *img, const sv_sv_params *p, sv_progres
     s.progress = progress;
     s.ctx = ctx;
     s.cfree = QNIL;
-    s.tmask = TILE - 1;
+    s.tsel = ~(TVOX - 1);
     for (a = 0; a < 3; a++) s.tdim[a] = ((uint32_t)img->dim[a] + TILE - 1) >> TSH;
+    if ((double)s.tdim[0] * s.tdim[1] * s.tdim[2] * TVOX > 4294967295.0)
+        return sv_fail(SV_EINVAL, "volumes over 2^32 voxels (padded to whole %u^3 tiles) are not supported for supervoxels",
+                       TILE);
     s.ntiles = s.tdim[0] * s.tdim[1] * s.tdim[2];
-    s.v = (vox *)SV_MALLOC(n * sizeof *s.v);
+    s.v = (vox *)SV_MALLOC((size_t)s.ntiles * TVOX * sizeof *s.v);
     s.phead = (uint32_t *)SV_MALLOC((size_t)NBANDS * s.ntiles * sizeof *s.phead);
     if (!s.v || !s.phead || !queue_init(&s.h)) {
         st = sv_fail(SV_ENOMEM, "out of memory for supervoxels of %zu voxels", n);
         goto done;
     }
     /* normalise to [0, 1] over the whole image (as the Dash app's rescale) and mark the background */
-    scaled_range(img, &lo, &hi);
+    if ((st = scaled_range(img, &lo, &hi)) != SV_OK) goto done;
     range = hi > lo ? hi - lo : 1.0;
-    s.nfg = fill_records(img, s.v, lo, range, p->threshold);
+    if ((st = fill_records(&s, lo, range, p->threshold, &s.nfg)) != SV_OK) goto done;
     memset(s.phead, 0xff, (size_t)NBANDS * s.ntiles * sizeof *s.phead);
     if (s.nfg == 0) goto finish; /* all background: no supervoxels */
     S = p->target_count > 0
@@ -846,48 +1165,30 @@ sv_status sv_supervoxels(const sv_volume *img, const sv_sv_params *p, sv_progres
     for (g[2] = 0; g[2] < cells[2]; g[2]++)
         for (g[1] = 0; g[1] < cells[1]; g[1]++)
             for (g[0] = 0; g[0] < cells[0]; g[0]++) {
-                size_t idx = 0, mul = 1;
-                uint32_t L, tile;
-                for (a = 0; a < 3; a++) {
-                    idx += mul * (size_t)floor((g[a] + 0.5) * stepv[a]);
-                    mul *= (size_t)img->dim[a];
-                }
+                uint32_t L, idx = rec_of(&s, (uint32_t)floor((g[0] + 0.5) * stepv[0]), (uint32_t)floor((g[1] + 0.5) * stepv[1]),
+                                         (uint32_t)floor((g[2] + 0.5) * stepv[2]));
                 if (s.v[idx].lab == BG_LABEL) continue;
                 s.v[idx].best = 0;
-                tile = (uint32_t)(floor((g[0] + 0.5) * stepv[0])) >> TSH;
-                tile += s.tdim[0] * (((uint32_t)(floor((g[1] + 0.5) * stepv[1])) >> TSH) +
-                                     s.tdim[1] * ((uint32_t)(floor((g[2] + 0.5) * stepv[2])) >> TSH));
                 if ((st = new_label(&s, &L)) != SV_OK) goto done;
-                if (!pend_push(&s, tile, 0, (uint32_t)idx, L)) {
+                if (!pend_push(&s, idx >> (3 * TSH), 0, idx, L)) {
                     st = sv_fail(SV_ENOMEM, "out of memory seeding supervoxels");
                     goto done;
                 }
             }
     st = grow_tiled(&s);
-    /* islands that no seed reached: one queue over the whole volume */
-    s.tmask = UINT32_MAX;
-    s.cur_tile = 0;
+    if (st == SV_OK && s.done == s.nfg) goto finish; /* every foreground voxel labelled: no islands */
+    /* islands that no seed reached, in raster order: one queue over the whole volume */
+    s.tsel = s.tcur = 0;
     s.bend = QBINS;
-    for (i = 0; st == SV_OK && i < n; i++) {
-        uint32_t L;
-        if (SETTLED(s.v[i].lab)) continue;
-        s.v[i].best = 0;
-        if ((st = new_label(&s, &L)) != SV_OK) break;
-        if (!queue_push(&s.h, 0, (uint32_t)i, L)) {
-            st = sv_fail(SV_ENOMEM, "out of memory seeding supervoxels");
-            break;
-        }
-        st = grow(&s);
-    }
+    if (st == SV_OK) st = serial_for((size_t)img->dim[2], island_piece, &s);
     if (st != SV_OK) goto done;
 finish:
-    /* the map replaces the records in place: label i (4 bytes at 4i) is written after record i
-       (8 bytes at 8i) and records up to i were read, then the block shrinks to half */
+    /* the map replaces the records in place, then the block shrinks to the map */
     {
-        uint32_t *out = (uint32_t *)(void *)s.v, *shrunk;
-        for (i = 0; i < n; i++) {
-            uint32_t l = s.v[i].lab;
-            out[i] = l == BG_LABEL ? 0 : l;
+        uint32_t *out = records_to_map(&s), *shrunk;
+        if (!out) {
+            st = sv_fail(SV_ENOMEM, "out of memory for the supervoxel map");
+            goto done;
         }
         shrunk = (uint32_t *)SV_REALLOC(out, n * sizeof *out);
         *labels = shrunk ? shrunk : out;
@@ -904,11 +1205,50 @@ done:
     return st;
 }
 
+typedef struct index_task {
+    const uint32_t *labels;
+    size_t nvox;
+    sv_sv_index *ix;
+} index_task;
+
+#define INDEX_SH 20 /* voxels per piece of the index build: 2^20 */
+
+/* Count piece's voxels per id (in offsets[id + 1]); refuses ids above the count. */
+static sv_status index_count_piece(void *ctx, size_t piece, unsigned worker)
+{
+    const index_task *I = (const index_task *)ctx;
+    const uint32_t *labels = I->labels, count = I->ix->count;
+    uint32_t *offsets = I->ix->offsets;
+    size_t i = piece << INDEX_SH, n = I->nvox - i < ((size_t)1 << INDEX_SH) ? I->nvox : i + ((size_t)1 << INDEX_SH);
+    (void)worker;
+    for (; i < n; i++) {
+        if (labels[i] > count)
+            return sv_fail(SV_EINVAL, "supervoxel id %lu at voxel %zu exceeds the count %lu", (unsigned long)labels[i], i,
+                           (unsigned long)count);
+        offsets[labels[i] + 1]++;
+    }
+    return SV_OK;
+}
+
+/* Place piece's voxels, offsets[id] being each id's cursor. */
+static sv_status index_place_piece(void *ctx, size_t piece, unsigned worker)
+{
+    const index_task *I = (const index_task *)ctx;
+    const uint32_t *labels = I->labels;
+    uint32_t *offsets = I->ix->offsets, *voxels = I->ix->voxels;
+    size_t i = piece << INDEX_SH, n = I->nvox - i < ((size_t)1 << INDEX_SH) ? I->nvox : i + ((size_t)1 << INDEX_SH);
+    (void)worker;
+    for (; i < n; i++) voxels[offsets[labels[i]]++] = (uint32_t)i;
+    return SV_OK;
+}
+
 sv_status sv_sv_index_build(const uint32_t *labels, size_t nvox, uint32_t count, sv_sv_index **out)
 {
     sv_sv_index *ix;
-    size_t i;
+    index_task I;
+    size_t np = (nvox + ((size_t)1 << INDEX_SH) - 1) >> INDEX_SH;
     uint32_t s;
+    sv_status st;
     *out = NULL;
     if (nvox > 0xffffffffu) return sv_fail(SV_EINVAL, "volumes over 2^32 voxels cannot be indexed");
     if (count > 0xfffffffdu) return sv_fail(SV_EINVAL, "too many supervoxels");
@@ -921,22 +1261,20 @@ sv_status sv_sv_index_build(const uint32_t *labels, size_t nvox, uint32_t count,
         sv_sv_index_free(ix);
         return sv_fail(SV_ENOMEM, "out of memory for the supervoxel index of %zu voxels", nvox);
     }
-    /* count, prefix-sum, place: the voxels of each id come out in increasing order */
-    for (i = 0; i < nvox; i++) {
-        if (labels[i] > count) {
-            sv_sv_index_free(ix);
-            return sv_fail(SV_EINVAL, "supervoxel id %lu at voxel %zu exceeds the count %lu", (unsigned long)labels[i], i,
-                           (unsigned long)count);
-        }
-        ix->offsets[labels[i] + 1]++;
+    I.labels = labels;
+    I.nvox = nvox;
+    I.ix = ix;
+    /* count, prefix-sum, place (pieces in order: serial_for says why): the
+       voxels of each id come out in increasing order */
+    if ((st = serial_for(np, index_count_piece, &I)) != SV_OK) {
+        sv_sv_index_free(ix);
+        return st;
     }
     for (s = 0; s <= count; s++) ix->offsets[s + 1] += ix->offsets[s];
-    {
-        /* place with a moving cursor per id: reuse offsets[s] as the cursor, then shift back */
-        for (i = 0; i < nvox; i++) ix->voxels[ix->offsets[labels[i]]++] = (uint32_t)i;
-        for (s = count + 1; s > 0; s--) ix->offsets[s] = ix->offsets[s - 1];
-        ix->offsets[0] = 0;
-    }
+    /* place with a moving cursor per id: reuse offsets[s] as the cursor, then shift back */
+    serial_for(np, index_place_piece, &I); /* never fails */
+    for (s = count + 1; s > 0; s--) ix->offsets[s] = ix->offsets[s - 1];
+    ix->offsets[0] = 0;
     *out = ix;
     return SV_OK;
 }
