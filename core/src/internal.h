@@ -34,6 +34,15 @@ sv_status sv_fail(sv_status st, const char *fmt, ...) SV_PRINTF(2, 3);
  * Serial in a build without threads and when called from inside a piece. */
 typedef sv_status (*sv_task_fn)(void *ctx, size_t i, unsigned worker);
 sv_status sv_parallel_for(size_t n, sv_task_fn fn, void *ctx);
+/* fn(ctx, i, 0) for i = 0 .. n - 1 in order on the calling thread, up to
+ * the first failure. Long loops that run once per call (supervoxels, the
+ * index, the graph) are cut into pieces called through here or
+ * sv_parallel_for: V8 moves a wasm function to its optimising tier only
+ * between calls, so a loop inside a function called once runs whole in its
+ * baseline tier (about 2-3x slower), while pieces called many times run
+ * optimised after the first few. (A piece function whose address is taken
+ * stays a function of its own; so does this one, with several callers.) */
+sv_status sv_serial_for(size_t n, sv_task_fn fn, void *ctx);
 
 /* Thread-local where the build has threads: each thread's last error. */
 #if defined(SV_THREADS) || defined(__EMSCRIPTEN_PTHREADS__)

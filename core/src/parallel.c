@@ -145,7 +145,6 @@ int sv_threads_built(void) { return 1; }
 sv_status sv_parallel_for(size_t n, sv_task_fn fn, void *ctx)
 {
     unsigned threads = 1;
-    size_t i;
     sv_status st;
     if (n > 1) {
         pthread_mutex_lock(&g_mu);
@@ -171,11 +170,7 @@ sv_status sv_parallel_for(size_t n, sv_task_fn fn, void *ctx)
         }
         pthread_mutex_unlock(&g_mu);
     }
-    if (threads <= 1) {
-        for (i = 0; i < n; i++)
-            if ((st = fn(ctx, i, 0)) != SV_OK) return st;
-        return SV_OK;
-    }
+    if (threads <= 1) return sv_serial_for(n, fn, ctx);
     run_pieces(0);
     pthread_mutex_lock(&g_mu);
     while (g_active) pthread_cond_wait(&g_done, &g_mu);
@@ -196,7 +191,11 @@ unsigned sv_set_threads(unsigned n)
 }
 int sv_threads_built(void) { return 0; }
 
-sv_status sv_parallel_for(size_t n, sv_task_fn fn, void *ctx)
+sv_status sv_parallel_for(size_t n, sv_task_fn fn, void *ctx) { return sv_serial_for(n, fn, ctx); }
+
+#endif
+
+sv_status sv_serial_for(size_t n, sv_task_fn fn, void *ctx)
 {
     size_t i;
     sv_status st;
@@ -204,5 +203,3 @@ sv_status sv_parallel_for(size_t n, sv_task_fn fn, void *ctx)
         if ((st = fn(ctx, i, 0)) != SV_OK) return st;
     return SV_OK;
 }
-
-#endif

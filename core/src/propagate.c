@@ -105,26 +105,36 @@ static int adj_add(sv_sv_graph *g, uint32_t *stamp, size_t *len, size_t *cap, ui
     return 1;
 }
 
-sv_status sv_sv_graph_build(const sv_volume *img, const uint32_t *labels, const sv_sv_index *ix, sv_sv_graph **out)
-{
+/* The graph build's state, built in pieces of GRAPH_PIECE supervoxels in
+ * order (sv_serial_for says why: in wasm, a loop run once stays in V8's
+ * baseline tier). */
+#define GRAPH_PIECE 256
+typedef struct graph_task {
+    const sv_volume *img;
+    const uint32_t *labels;
+    const sv_sv_index *ix;
     sv_sv_graph *g;
-    uint32_t n = ix->count, s, *stamp = NULL;
-    size_t len = 0, cap = 0;
+    uint32_t *stamp;
+    size_t len, cap;
+} graph_task;
+
+static sv_status graph_piece(void *ctx, size_t piece, unsigned worker)
+{
+    graph_task *G = (graph_task *)ctx;
+    const sv_volume *img = G->img;
+    const uint32_t *labels = G->labels;
+    const sv_sv_index *ix = G->ix;
+    sv_sv_graph *g = G->g;
+    uint32_t *stamp = G->stamp;
+    size_t len = G->len, cap = G->cap;
     const int32_t nx = img->dim[0], ny = img->dim[1], nz = img->dim[2];
     const size_t sxy = (size_t)nx * (size_t)ny;
     const double slope = img->scl_slope, inter = img->scl_inter;
-    *out = NULL;
-    g = (sv_sv_graph *)SV_CALLOC(1, sizeof *g);
-    if (!g) return sv_fail(SV_ENOMEM, "out of memory for the supervoxel graph");
-    g->count = n;
-    g->mean = (double *)SV_CALLOC((size_t)n + 1, sizeof *g->mean);
-    g->sd = (double *)SV_CALLOC((size_t)n + 1, sizeof *g->sd);
-    g->centroid = (double *)SV_CALLOC(3 * ((size_t)n + 1), sizeof *g->centroid);
-    g->size = (uint32_t *)SV_CALLOC((size_t)n + 1, sizeof *g->size);
-    g->adj_off = (uint32_t *)SV_CALLOC((size_t)n + 2, sizeof *g->adj_off);
-    stamp = (uint32_t *)SV_CALLOC((size_t)n + 1, sizeof *stamp);
-    if (!g->mean || !g->sd || !g->centroid || !g->size || !g->adj_off || !stamp) goto oom;
-    for (s = 1; s <= n; s++) {
+    const uint32_t n = ix->count, s0 = (uint32_t)(piece * GRAPH_PIECE) + 1;
+    const uint32_t s1 = n - s0 + 1 < GRAPH_PIECE ? n + 1 : s0 + GRAPH_PIECE;
+    uint32_t s;
+    (void)worker;
+    for (s = s0; s < s1; s++) {
         uint32_t a = ix->offsets[s], b = ix->offsets[s + 1], t = a;
         double sum = 0, sum2 = 0, cx = 0, cy = 0, cz = 0, m;
         g->adj_off[s] = (uint32_t)len;
@@ -208,23 +218,54 @@ sv_status sv_sv_graph_build(const sv_volume *img, const uint32_t *labels, const 
             g->centroid[3 * s + 1] = cy / (b - a) * img->spacing[1];
             g->centroid[3 * s + 2] = cz / (b - a) * img->spacing[2];
         }
-    }
-    g->adj_off[n + 1] = (uint32_t)len;
+        }
+    G->len = len;
+    G->cap = cap;
+    return SV_OK;
+oom:
+    G->len = len;
+    G->cap = cap;
+    return SV_ENOMEM;
+}
+
+sv_status sv_sv_graph_build(const sv_volume *img, const uint32_t *labels, const sv_sv_index *ix, sv_sv_graph **out)
+{
+    sv_sv_graph *g;
+    uint32_t n = ix->count, s;
+    graph_task G;
+    *out = NULL;
+    memset(&G, 0, sizeof G);
+    g = (sv_sv_graph *)SV_CALLOC(1, sizeof *g);
+    if (!g) return sv_fail(SV_ENOMEM, "out of memory for the supervoxel graph");
+    g->count = n;
+    g->mean = (double *)SV_CALLOC((size_t)n + 1, sizeof *g->mean);
+    g->sd = (double *)SV_CALLOC((size_t)n + 1, sizeof *g->sd);
+    g->centroid = (double *)SV_CALLOC(3 * ((size_t)n + 1), sizeof *g->centroid);
+    g->size = (uint32_t *)SV_CALLOC((size_t)n + 1, sizeof *g->size);
+    g->adj_off = (uint32_t *)SV_CALLOC((size_t)n + 2, sizeof *g->adj_off);
+    G.stamp = (uint32_t *)SV_CALLOC((size_t)n + 1, sizeof *G.stamp);
+    if (!g->mean || !g->sd || !g->centroid || !g->size || !g->adj_off || !G.stamp) goto oom;
+    G.img = img;
+    G.labels = labels;
+    G.ix = ix;
+    G.g = g;
+    if (sv_serial_for(((size_t)n + GRAPH_PIECE - 1) / GRAPH_PIECE, graph_piece, &G) != SV_OK) goto oom;
+    g->adj_off[n + 1] = (uint32_t)G.len;
     if (n == 0) g->adj_off[1] = 0;
     g->side_mm = n ? cbrt((double)(ix->offsets[n + 1] - ix->offsets[1]) / n * img->spacing[0] * img->spacing[1] * img->spacing[2]) : 0;
     /* the edges' weights, read by every stroke's flood next to adj (one
      * sequential read instead of a neighbour's mean from anywhere) */
-    g->adj_w = (double *)SV_MALLOC((len ? len : 1) * sizeof *g->adj_w);
+    g->adj_w = (double *)SV_MALLOC((G.len ? G.len : 1) * sizeof *g->adj_w);
     if (!g->adj_w) goto oom;
     for (s = 1; s <= n; s++) {
         uint32_t a;
         for (a = g->adj_off[s]; a < g->adj_off[s + 1]; a++) g->adj_w[a] = fabs(g->mean[g->adj[a]] - g->mean[s]);
     }
-    SV_FREE(stamp);
+    SV_FREE(G.stamp);
     *out = g;
     return SV_OK;
 oom:
-    SV_FREE(stamp);
+    SV_FREE(G.stamp);
     sv_sv_graph_free(g);
     return sv_fail(SV_ENOMEM, "out of memory for the supervoxel graph");
 }

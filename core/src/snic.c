@@ -53,7 +53,7 @@
  * loop must get its helpers inlined (HOT_INLINE; clang had left offer() a
  * call), and V8 moves a function to its optimising tier only between calls,
  * so the once-per-call passes over the volume (value range, records, map,
- * islands, index) run as pieces called many times (serial_for) instead of
+ * islands, index) run as pieces called many times (sv_serial_for) instead of
  * one long loop in the baseline tier; the range, records and map pieces run
  * in parallel in the threaded build.
  * MEMORY: 8 bytes/voxel of the volume padded to whole tiles while running
@@ -808,23 +808,6 @@ done:
     return st;
 }
 
-/* fn(ctx, i, 0) for i = 0 .. n - 1 in order, up to the first failure.
- * Long loops that run once per call of sv_supervoxels (and of the index
- * build) are cut into pieces called through here or sv_parallel_for: V8
- * moves a wasm function to its optimising tier only between calls, so a
- * loop inside a function called once runs whole in its baseline tier (about
- * 2-3x slower), while pieces called many times run optimised after the
- * first few. (A piece function whose address is taken stays a function of
- * its own; so does this one, with several callers.) */
-COLD sv_status serial_for(size_t n, sv_task_fn fn, void *ctx)
-{
-    size_t i;
-    sv_status st;
-    for (i = 0; i < n; i++)
-        if ((st = fn(ctx, i, 0)) != SV_OK) return st;
-    return SV_OK;
-}
-
 #define RANGE_SH 20 /* voxels per piece of scaled_range: 2^20 */
 
 typedef struct range_task {
@@ -1180,7 +1163,7 @@ sv_status sv_supervoxels(const sv_volume *img, const sv_sv_params *p, sv_progres
     /* islands that no seed reached, in raster order: one queue over the whole volume */
     s.tsel = s.tcur = 0;
     s.bend = QBINS;
-    if (st == SV_OK) st = serial_for((size_t)img->dim[2], island_piece, &s);
+    if (st == SV_OK) st = sv_serial_for((size_t)img->dim[2], island_piece, &s);
     if (st != SV_OK) goto done;
 finish:
     /* the map replaces the records in place, then the block shrinks to the map */
@@ -1264,15 +1247,15 @@ sv_status sv_sv_index_build(const uint32_t *labels, size_t nvox, uint32_t count,
     I.labels = labels;
     I.nvox = nvox;
     I.ix = ix;
-    /* count, prefix-sum, place (pieces in order: serial_for says why): the
+    /* count, prefix-sum, place (pieces in order: sv_serial_for says why): the
        voxels of each id come out in increasing order */
-    if ((st = serial_for(np, index_count_piece, &I)) != SV_OK) {
+    if ((st = sv_serial_for(np, index_count_piece, &I)) != SV_OK) {
         sv_sv_index_free(ix);
         return st;
     }
     for (s = 0; s <= count; s++) ix->offsets[s + 1] += ix->offsets[s];
     /* place with a moving cursor per id: reuse offsets[s] as the cursor, then shift back */
-    serial_for(np, index_place_piece, &I); /* never fails */
+    sv_serial_for(np, index_place_piece, &I); /* never fails */
     for (s = count + 1; s > 0; s--) ix->offsets[s] = ix->offsets[s - 1];
     ix->offsets[0] = 0;
     *out = ix;
