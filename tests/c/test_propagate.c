@@ -244,6 +244,19 @@ static void strokes_of_a_label_join_while_they_stand(void)
     flat = 0;
 }
 
+/* The bar's voxels, and the voxels outside it labelled 1. */
+static void bar_count(const fixture *f, size_t *in, size_t *outside)
+{
+    int i, j, k;
+    *in = *outside = 0;
+    for (k = 0; k < 24; k++)
+        for (j = 0; j < 40; j++)
+            for (i = 0; i < 48; i++) {
+                *in += in_bar(i, j, k);
+                *outside += !in_bar(i, j, k) && ((uint8_t *)f->layer->data)[i + 48 * (j + 40 * k)] == 1;
+            }
+}
+
 static void a_walled_label_goes_as_far_as_its_edges(void)
 {
     /* a cross in the middle of a bar that strong edges wall in: its reach
@@ -252,18 +265,12 @@ static void a_walled_label_goes_as_far_as_its_edges(void)
     fixture f;
     double a[6] = {31, 20, 12, 37, 20, 12}, b[6] = {34, 17, 12, 34, 23, 12};
     sv_stroke sa = {2, 1, SV_STROKE_PAINT, 1, a, 2, 0}, sb = {2, 1, SV_STROKE_PAINT, 1, b, 2, 0};
-    size_t in = 0, outside = 0;
-    int i, j, k;
+    size_t in, outside;
     bar = 1;
     if (!setup(&f, -HUGE_VAL)) { CHECK(0); bar = 0; return; }
     CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &sa, NULL), SV_OK);
     CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &sb, NULL), SV_OK);
-    for (k = 0; k < 24; k++)
-        for (j = 0; j < 40; j++)
-            for (i = 0; i < 48; i++) {
-                in += in_bar(i, j, k);
-                outside += !in_bar(i, j, k) && ((uint8_t *)f.layer->data)[i + 48 * (j + 40 * k)] == 1;
-            }
+    bar_count(&f, &in, &outside);
     CHECK(bar_painted(&f, 0, 23) > in * 9 / 10);
     CHECK(bar_painted(&f, 2, 4) > 0 && bar_painted(&f, 19, 21) > 0);
     CHECK(outside < in / 20);
@@ -314,17 +321,11 @@ static void a_dot_in_a_walled_bar_follows_it(void)
     fixture f;
     double a[3] = {34, 20, 4};
     sv_stroke sa = {2, 1, SV_STROKE_PAINT, 1, a, 1, 0};
-    size_t in = 0, outside = 0;
-    int i, j, k;
+    size_t in, outside;
     bar = 1;
     if (!setup(&f, -HUGE_VAL)) { CHECK(0); bar = 0; return; }
     CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &sa, NULL), SV_OK);
-    for (k = 0; k < 24; k++)
-        for (j = 0; j < 40; j++)
-            for (i = 0; i < 48; i++) {
-                in += in_bar(i, j, k);
-                outside += !in_bar(i, j, k) && ((uint8_t *)f.layer->data)[i + 48 * (j + 40 * k)] == 1;
-            }
+    bar_count(&f, &in, &outside);
     CHECK(bar_painted(&f, 0, 23) > in * 9 / 10);
     CHECK(bar_painted(&f, 19, 21) > 0);
     CHECK(outside < in / 20);
