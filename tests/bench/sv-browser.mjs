@@ -22,11 +22,7 @@ for (const isolate of [false, true]) {
     const core = await page.evaluate(() => self.crossOriginIsolated);
     const seconds = [];
     for (let run = 0; run < Number(runs); run++) {
-      await page.fill('#sv-count', String(count));
-      await page.fill('#sv-threshold', '');
-      await page.evaluate(() => { document.getElementById('sv-status').textContent = ''; });
-      await page.click('#sv-compute');
-      await page.waitForFunction(() => /supervoxels in/.test(document.getElementById('sv-status').textContent), null, { timeout: 300000 });
+      await h.computeSupervoxels(page, count, '');
       const text = await page.$eval('#sv-status', (e) => e.textContent);
       seconds.push(Number(/in ([\d.]+) s/.exec(text)[1]));
       await h.idle(page);

@@ -88,6 +88,21 @@ export const pointOn = (page, view, col, row) =>
   }, [view, col, row]);
 
 /**
+ * Compute supervoxels in the app: fill the count and the background threshold ('' = none), click
+ * Compute and wait for "N supervoxels in X s" (the status is cleared first, so a second compute
+ * waits for its own). Returns the session's supervoxel count.
+ * @returns {Promise<number>}
+ */
+export async function computeSupervoxels(page, count = '4000', threshold = '1') {
+  await page.fill('#sv-count', String(count));
+  await page.fill('#sv-threshold', String(threshold));
+  await page.evaluate(() => { document.getElementById('sv-status').textContent = ''; });
+  await page.click('#sv-compute');
+  await page.waitForFunction(() => /supervoxels in/.test(document.getElementById('sv-status').textContent), null, { timeout: 60000 });
+  return page.evaluate(() => window.supervox.session.supervoxels.count);
+}
+
+/**
  * Drag the mouse across a view with the left button, from voxel-resolution
  * pixel (c0, r0) to (c1, r1) of its canvas: a brush or stroke line.
  */

@@ -69,11 +69,7 @@ async function openPage(context, url) {
 
 /** Compute supervoxels (4000, background below 1) and wait for them. */
 async function computeSupervoxels(page) {
-  await page.fill('#sv-count', '4000');
-  await page.fill('#sv-threshold', '1');
-  await page.click('#sv-compute');
-  await page.waitForFunction(() => /supervoxels in/.test(document.getElementById('sv-status').textContent), null, { timeout: 60000 });
-  const n = await page.evaluate(() => window.supervox.session.supervoxels.count);
+  const n = await h.computeSupervoxels(page);
   assert.ok(n > 3000 && n < 5000, `${n} supervoxels`);
 }
 

@@ -74,11 +74,7 @@ async function single(page, info) {
 
 /** Supervoxels (4000) and a stroke that labels a structure, on whichever core runs. */
 async function annotate(page) {
-  await page.fill('#sv-count', '4000');
-  await page.fill('#sv-threshold', '1');
-  await page.click('#sv-compute');
-  await page.waitForFunction(() => /supervoxels in/.test(document.getElementById('sv-status').textContent), null, { timeout: 60000 });
-  const count = await page.evaluate(() => window.supervox.session.supervoxels.count);
+  const count = await h.computeSupervoxels(page);
   assert.ok(count > 3000 && count < 5000, `${count} supervoxels`);
   await page.evaluate(() => window.supervox.setTool('stroke'));
   await h.drag(page, 'axial', 60, 95, 75, 95, 3);

@@ -26,11 +26,7 @@ test('with COOP/COEP the threaded core computes supervoxels and a stroke shows i
     assert.ok(server.requests.some((r) => r.endsWith('/build/supervox-mt.worker.js')), 'the pool started');
     assert.ok(!server.requests.some((r) => r.endsWith('/build/supervox.wasm')), 'not the single-threaded one');
 
-    await page.fill('#sv-count', '4000');
-    await page.fill('#sv-threshold', '1');
-    await page.click('#sv-compute');
-    await page.waitForFunction(() => /supervoxels in/.test(document.getElementById('sv-status').textContent), null, { timeout: 60000 });
-    const count = await page.evaluate(() => window.supervox.session.supervoxels.count);
+    const count = await h.computeSupervoxels(page);
     assert.ok(count > 3200 && count < 5000, `${count} supervoxels`);
     // a stroke inside the brain: the structure is labelled and its surface meshed (in parallel)
     await h.drag(page, 'axial', 60, 95, 75, 95, 3);
@@ -83,10 +79,7 @@ test('dist/ from a host that sends COOP/COEP: the threaded core, also offline fr
       assert.ok(info.threads >= 2);
     };
     const compute = async () => {
-      await page.fill('#sv-count', '4000');
-      await page.fill('#sv-threshold', '1');
-      await page.click('#sv-compute');
-      await page.waitForFunction(() => /supervoxels in/.test(document.getElementById('sv-status').textContent), null, { timeout: 60000 });
+      await h.computeSupervoxels(page);
       await h.drag(page, 'axial', 60, 95, 75, 95, 3);
       await h.idle(page);
       await page.waitForFunction(() => window.supervox.view3d.pending.size === 0 && !window.supervox.meshes.running && window.supervox.view3d.triangles > 500, null, { timeout: 30000 });
