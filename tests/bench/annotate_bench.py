@@ -25,6 +25,7 @@ import glob
 import nibabel as nib
 import numpy as np
 import pydicom
+from scipy.ndimage import distance_transform_edt
 from skimage.segmentation import slic, find_boundaries
 
 CLI, OUT, DATA = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -100,9 +101,11 @@ def cross_strokes(mask, n, axis=AXIS):
             continue
         ii, kk = np.nonzero(m)
         ci, ck = int(round(ii.mean())), int(round(kk.mean()))
-        if not m[ci, ck]:  # centroid outside (a curved structure): nearest inside voxel
-            d = (ii - ci) ** 2 + (kk - ck) ** 2
-            ci, ck = int(ii[d.argmin()]), int(kk[d.argmin()])
+        if not m[ci, ck]:
+            # The centroid is outside (a curved or ring-shaped section): an annotator puts the
+            # cross where the section is thickest, the inside voxel farthest from its edge.
+            depth = distance_transform_edt(np.pad(m, 1))[1:-1, 1:-1]
+            ci, ck = (int(x) for x in np.unravel_index(np.argmax(depth), depth.shape))
         for axis_run in (0, 1):
             line = m[:, ck] if axis_run == 0 else m[ci, :]
             c = ci if axis_run == 0 else ck
