@@ -244,6 +244,39 @@ static void strokes_of_a_label_join_while_they_stand(void)
     flat = 0;
 }
 
+static void labels_drawn_side_by_side_meet_between_their_strokes(void)
+{
+    /* in a region with no edge: a cross of label 1 on slice 8 spreads over
+     * slices ~2..18; a cross of label 2 on slice 14 then competes with it
+     * (its strokes are background markers there), so the two meet between
+     * the slices, though label 2 may paint over labels. Pass 1: label 1's
+     * cross undone first, label 2's covers slice 8 (as it would with no
+     * competition). */
+    fixture f;
+    sv_volume *which;
+    int u, pass;
+    size_t one_before;
+    flat = 1;
+    for (pass = 0; pass < 2; pass++) {
+        if (!setup(&f, -HUGE_VAL)) { CHECK(0); flat = 0; return; }
+        cross_at(&f, 8, 1, 1);
+        one_before = slices_painted(&f, 6, 10, 1);
+        CHECK(one_before > 1000);
+        if (pass == 1)
+            for (u = 0; u < 2; u++) CHECK_EQ_INT(sv_history_undo(f.h, &which, NULL), SV_OK);
+        cross_at(&f, 14, 2, 1);
+        if (pass == 0) {
+            CHECK(slices_painted(&f, 6, 10, 1) * 4 >= one_before * 3);
+            CHECK(slices_painted(&f, 8, 8, 1) > 2 * slices_painted(&f, 8, 8, 2));
+            CHECK(slices_painted(&f, 14, 14, 2) > 4 * slices_painted(&f, 14, 14, 1));
+        } else {
+            CHECK(slices_painted(&f, 8, 8, 2) > 300);
+        }
+        teardown(&f);
+    }
+    flat = 0;
+}
+
 /* The bar's voxels, and the voxels outside it labelled 1. */
 static void bar_count(const fixture *f, size_t *in, size_t *outside)
 {
@@ -509,6 +542,7 @@ void suite_propagate(void)
     RUN(erase_restores_after_touch);
     RUN(paint_follows_a_strong_edge);
     RUN(strokes_of_a_label_join_while_they_stand);
+    RUN(labels_drawn_side_by_side_meet_between_their_strokes);
     RUN(without_edges_the_label_keeps_to_the_strokes);
     RUN(a_walled_label_goes_as_far_as_its_edges);
     RUN(a_dot_in_a_walled_bar_follows_it);
