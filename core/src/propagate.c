@@ -1029,7 +1029,8 @@ static sv_status compete(const sv_segmenter *s, const sv_stroke *const *set, siz
     sd = fmax(sd, sdmin / touched_svs);
     if (sd <= 0) sd = 1e-6 * fmax(1.0, fabs(mu));
     for (q = 1; q < m; q++)
-        one_slice &= set[q]->axis == set[0]->axis && set[q]->points[set[q]->axis] == set[0]->points[set[0]->axis];
+        one_slice &= set[q]->axis == set[0]->axis &&
+                     floor(set[q]->points[set[q]->axis] + 0.5) == floor(set[0]->points[set[0]->axis] + 0.5);
     for (q = 0; q < m; q++) {
         reach[q] = stroke_reach(s, set[q], one_slice ? REACH_WALLS_SV : REACH_MIN_SV);
         floored |= reach[q] > stroke_reach(s, set[q], REACH_MIN_SV);
