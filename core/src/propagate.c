@@ -56,9 +56,12 @@
  * MEMORY: graph ~ (40 + 24 x degree) bytes per supervoxel (adjacency both
  * ways and its edge weights); the stroke workspace 35 bytes per supervoxel
  * (flags, sides, best keys, the flood's heap, slots and stack), sized once;
- * a stroke allocates only its touched voxels (kept between strokes).
- * PERFORMANCE: graph build O(nvox), one pass over each supervoxel's runs
- * (256^3, 20000 supervoxels: ~0.3 s in wasm); a paint stroke O(S) box checks
+ * a stroke allocates only its touched voxels (kept between strokes). While
+ * the graph is built: 40 bytes per supervoxel of sums and 16 per boundary
+ * pair noted (256^3: ~1.6 million faces between supervoxels, fewer pairs).
+ * PERFORMANCE: graph build O(nvox + P) for P boundary pairs: one raster
+ * pass over the map, then a radix sort (256^3, 20000 supervoxels: ~0.3 s
+ * in wasm); a paint stroke O(S) box checks
  * for S supervoxels, distance checks for those in a stroke's box, O(E' + S'
  * log S') on the in-reach part of the graph (S' supervoxels, E' edges: the
  * flood queues each supervoxel once, at its best offer, and those decided
@@ -95,150 +98,156 @@ void sv_sv_graph_free(sv_sv_graph *g)
     SV_FREE(g);
 }
 
-/* Add supervoxel o to s's neighbours unless it is s, background, or already
- * there (stamp[o] == s); 0 when out of memory. */
-static int adj_add(sv_sv_graph *g, uint32_t *stamp, size_t *len, size_t *cap, uint32_t s, uint32_t o)
-{
-    if (o == 0 || o == s || o > g->count || stamp[o] == s) return 1;
-    stamp[o] = s;
-    if (*len == *cap) {
-        size_t ncap = *cap ? *cap * 2 : 4096;
-        uint32_t *na = (uint32_t *)SV_REALLOC(g->adj, ncap * sizeof *na);
-        if (!na) return 0;
-        g->adj = na;
-        *cap = ncap;
-    }
-    g->adj[(*len)++] = o;
-    return 1;
-}
-
-/* The graph build's state, built in pieces of GRAPH_PIECE supervoxels in
- * order (sv_serial_for says why: in wasm, a loop run once stays in V8's
- * baseline tier). */
-#define GRAPH_PIECE 256
+/* The graph is built in one raster pass over the map, a slice per piece
+ * (sv_serial_for says why: in wasm, a loop run once stays in V8's baseline
+ * tier), in runs along i: each run adds its voxels to its supervoxel's sums
+ * (one by one, in increasing voxel order: the order of the index, so the
+ * sums are the same as adding a supervoxel's voxels in index order) and
+ * notes the pairs of different supervoxels across its +i end and its +j
+ * and +k faces (a pair repeated along the run noted once); the pairs are
+ * then sorted (radix), made unique and laid out both ways, each
+ * supervoxel's neighbours in increasing id. Against walking each
+ * supervoxel's voxels through the index (neighbours in all six directions,
+ * rows all over the volume): 256^3, 20000 supervoxels, native 350-440 ->
+ * 250-290 ms, wasm 430-460 -> 285-325 ms; the same graph but for the order
+ * of each list (which no flood or merge result depends on: same labels on
+ * the simulated annotator's strokes and on stroke-latency.mjs's). */
 typedef struct graph_task {
     const sv_volume *img;
     const uint32_t *labels;
-    const sv_sv_index *ix;
     sv_sv_graph *g;
-    uint32_t *stamp;
-    size_t len, cap;
+    double *sum, *sum2, *cx, *cy, *cz; /* per supervoxel */
+    uint64_t *pairs;                   /* (lower id) << 32 | higher id */
+    size_t npairs, cap;
 } graph_task;
 
-static sv_status graph_piece(void *ctx, size_t piece, unsigned worker)
+/* Note pair (a, b), a != b, both supervoxels; 0 when out of memory. */
+static int pair_add(graph_task *G, uint32_t a, uint32_t b)
+{
+    if (G->npairs == G->cap) {
+        size_t ncap = G->cap ? G->cap * 2 : 65536;
+        uint64_t *np = (uint64_t *)SV_REALLOC(G->pairs, ncap * sizeof *np);
+        if (!np) return 0;
+        G->pairs = np;
+        G->cap = ncap;
+    }
+    G->pairs[G->npairs++] = a < b ? (uint64_t)a << 32 | b : (uint64_t)b << 32 | a;
+    return 1;
+}
+
+static sv_status graph_slice(void *ctx, size_t k, unsigned worker)
 {
     graph_task *G = (graph_task *)ctx;
     const sv_volume *img = G->img;
-    const uint32_t *labels = G->labels;
-    const sv_sv_index *ix = G->ix;
-    sv_sv_graph *g = G->g;
-    uint32_t *stamp = G->stamp;
-    size_t len = G->len, cap = G->cap;
     const int32_t nx = img->dim[0], ny = img->dim[1], nz = img->dim[2];
     const size_t sxy = (size_t)nx * (size_t)ny;
     const double slope = img->scl_slope, inter = img->scl_inter;
-    const uint32_t n = ix->count, s0 = (uint32_t)(piece * GRAPH_PIECE) + 1;
-    const uint32_t s1 = n - s0 + 1 < GRAPH_PIECE ? n + 1 : s0 + GRAPH_PIECE;
-    uint32_t s;
+    const uint32_t n = G->g->count;
+    uint32_t *size = G->g->size;
+    int32_t j;
     (void)worker;
-    for (s = s0; s < s1; s++) {
-        uint32_t a = ix->offsets[s], b = ix->offsets[s + 1], t = a;
-        double sum = 0, sum2 = 0, cx = 0, cy = 0, cz = 0, m;
-        g->adj_off[s] = (uint32_t)len;
-        /* the voxels come in increasing order, in runs along i: per run, one
-         * division for its coordinates, a loop per stored type for the
-         * intensities (added one by one in index order), and the -i / +i
-         * neighbours only at its ends (inside, they are the run) */
-        while (t < b) {
-            const size_t idx0 = ix->voxels[t];
-            const int32_t i0 = (int32_t)(idx0 % (size_t)nx), j = (int32_t)((idx0 / (size_t)nx) % (size_t)ny),
-                          k = (int32_t)(idx0 / sxy);
-            uint32_t r = 1, q;
-            while (t + r < b && ix->voxels[t + r] == idx0 + r && i0 + (int32_t)r < nx) r++;
+    for (j = 0; j < ny; j++) {
+        const size_t row0 = k * sxy + (size_t)j * (size_t)nx;
+        const uint32_t *row = G->labels + row0;
+        const uint32_t *up = j + 1 < ny ? row + nx : NULL, *next = k + 1 < (size_t)nz ? row + sxy : NULL;
+        int32_t i = 0;
+        while (i < nx) {
+            const uint32_t s = row[i];
+            int32_t e = i + 1, q;
+            uint32_t r, last;
+            while (e < nx && row[e] == s) e++;
+            if (s == 0 || s > n) { /* background (or no supervoxel) */
+                i = e;
+                continue;
+            }
+            r = (uint32_t)(e - i);
+            {
+                double sum = G->sum[s], sum2 = G->sum2[s];
 #define RUN_SUM(T)                                                                                                     \
     {                                                                                                                  \
-        const T *d = (const T *)img->data + idx0;                                                                      \
-        for (q = 0; q < r; q++) {                                                                                      \
+        const T *d = (const T *)img->data + row0;                                                                      \
+        for (q = i; q < e; q++) {                                                                                      \
             double x = d[q] * slope + inter;                                                                           \
             sum += x;                                                                                                  \
             sum2 += x * x;                                                                                             \
         }                                                                                                              \
     }                                                                                                                  \
     break
-            switch (img->dtype) {
-            case SV_DT_UINT8: RUN_SUM(uint8_t);
-            case SV_DT_INT8: RUN_SUM(int8_t);
-            case SV_DT_INT16: RUN_SUM(int16_t);
-            case SV_DT_UINT16: RUN_SUM(uint16_t);
-            case SV_DT_INT32: RUN_SUM(int32_t);
-            case SV_DT_UINT32: RUN_SUM(uint32_t);
-            case SV_DT_FLOAT32: RUN_SUM(float);
-            case SV_DT_FLOAT64: RUN_SUM(double);
-            }
-#undef RUN_SUM
-            /* integer sums: exact in any order */
-            cx += (double)r * i0 + (double)r * (r - 1) / 2;
-            cy += (double)r * j;
-            cz += (double)r * k;
-            /* neighbours in the order -i, +i, -j, +j, -k, +k (the adjacency order);
-             * most runs lie inside their supervoxel across j and k: one
-             * check of the four neighbouring rows decides that first */
-            {
-                uint32_t diff = 0;
-                const uint32_t *row = labels + idx0;
-                if (j > 0)
-                    for (q = 0; q < r; q++) diff |= row[q - (size_t)nx] ^ s;
-                if (j + 1 < ny)
-                    for (q = 0; q < r; q++) diff |= row[q + (size_t)nx] ^ s;
-                if (k > 0)
-                    for (q = 0; q < r; q++) diff |= row[q - sxy] ^ s;
-                if (k + 1 < nz)
-                    for (q = 0; q < r; q++) diff |= row[q + sxy] ^ s;
-                if (!diff) {
-                    int ok = 1;
-                    if (i0 > 0) ok &= adj_add(g, stamp, &len, &cap, s, labels[idx0 - 1]);
-                    if (i0 + (int32_t)r < nx) ok &= adj_add(g, stamp, &len, &cap, s, labels[idx0 + r]);
-                    if (!ok) goto oom;
-                    t += r;
-                    continue;
+                switch (img->dtype) {
+                case SV_DT_UINT8: RUN_SUM(uint8_t);
+                case SV_DT_INT8: RUN_SUM(int8_t);
+                case SV_DT_INT16: RUN_SUM(int16_t);
+                case SV_DT_UINT16: RUN_SUM(uint16_t);
+                case SV_DT_INT32: RUN_SUM(int32_t);
+                case SV_DT_UINT32: RUN_SUM(uint32_t);
+                case SV_DT_FLOAT32: RUN_SUM(float);
+                case SV_DT_FLOAT64: RUN_SUM(double);
                 }
+#undef RUN_SUM
+                G->sum[s] = sum;
+                G->sum2[s] = sum2;
             }
-            for (q = 0; q < r; q++) {
-                const size_t idx = idx0 + q;
-                int ok = 1;
-                if (q == 0 && i0 > 0) ok &= adj_add(g, stamp, &len, &cap, s, labels[idx - 1]);
-                if (q == r - 1 && i0 + (int32_t)r < nx) ok &= adj_add(g, stamp, &len, &cap, s, labels[idx + 1]);
-                if (j > 0) ok &= adj_add(g, stamp, &len, &cap, s, labels[idx - (size_t)nx]);
-                if (j + 1 < ny) ok &= adj_add(g, stamp, &len, &cap, s, labels[idx + (size_t)nx]);
-                if (k > 0) ok &= adj_add(g, stamp, &len, &cap, s, labels[idx - sxy]);
-                if (k + 1 < nz) ok &= adj_add(g, stamp, &len, &cap, s, labels[idx + sxy]);
-                if (!ok) goto oom;
-            }
-            t += r;
+            /* integer sums: exact in any order */
+            G->cx[s] += (double)r * i + (double)r * (r - 1) / 2;
+            G->cy[s] += (double)r * j;
+            G->cz[s] += (double)r * (double)k;
+            size[s] += r;
+            if (e < nx && row[e] != 0 && row[e] <= n && !pair_add(G, s, row[e])) return SV_ENOMEM;
+            if (up)
+                for (q = i, last = s; q < e; q++)
+                    if (up[q] != last) {
+                        last = up[q];
+                        if (last != s && last != 0 && last <= n && !pair_add(G, s, last)) return SV_ENOMEM;
+                    }
+            if (next)
+                for (q = i, last = s; q < e; q++)
+                    if (next[q] != last) {
+                        last = next[q];
+                        if (last != s && last != 0 && last <= n && !pair_add(G, s, last)) return SV_ENOMEM;
+                    }
+            i = e;
         }
-        g->size[s] = b - a;
-        if (b > a) {
-            m = sum / (b - a);
-            g->mean[s] = m;
-            g->sd[s] = sqrt(fmax(0.0, sum2 / (b - a) - m * m));
-            g->centroid[3 * s] = cx / (b - a) * img->spacing[0];
-            g->centroid[3 * s + 1] = cy / (b - a) * img->spacing[1];
-            g->centroid[3 * s + 2] = cz / (b - a) * img->spacing[2];
-        }
-        }
-    G->len = len;
-    G->cap = cap;
+    }
     return SV_OK;
-oom:
-    G->len = len;
-    G->cap = cap;
-    return SV_ENOMEM;
+}
+
+/* Sort keys[0..n) ascending by their low `bits` bits of each 32-bit half
+ * (LSD radix, 16-bit digits, through tmp); returns the sorted array (keys or
+ * tmp). */
+static uint64_t *pairs_sort(uint64_t *keys, uint64_t *tmp, size_t n, int bits, uint32_t *count)
+{
+    int shifts[4], ns = 0, d;
+    shifts[ns++] = 0;
+    if (bits > 16) shifts[ns++] = 16;
+    shifts[ns++] = 32;
+    if (bits > 16) shifts[ns++] = 48;
+    for (d = 0; d < ns; d++) {
+        const int sh = shifts[d];
+        size_t i;
+        uint32_t sumc = 0, b;
+        uint64_t *t;
+        memset(count, 0, 65536 * sizeof *count);
+        for (i = 0; i < n; i++) count[(keys[i] >> sh) & 0xffff]++;
+        for (b = 0; b < 65536; b++) {
+            uint32_t c = count[b];
+            count[b] = sumc;
+            sumc += c;
+        }
+        for (i = 0; i < n; i++) tmp[count[(keys[i] >> sh) & 0xffff]++] = keys[i];
+        t = keys;
+        keys = tmp;
+        tmp = t;
+    }
+    return keys;
 }
 
 sv_status sv_sv_graph_build(const sv_volume *img, const uint32_t *labels, const sv_sv_index *ix, sv_sv_graph **out)
 {
     sv_sv_graph *g;
-    uint32_t n = ix->count, s;
+    uint32_t n = ix->count, s, *pos = NULL, *count = NULL;
+    uint64_t *tmp = NULL, *sorted;
+    size_t i, m = 0, nadj = 0;
+    int bits = 0;
     graph_task G;
     *out = NULL;
     memset(&G, 0, sizeof G);
@@ -250,29 +259,73 @@ sv_status sv_sv_graph_build(const sv_volume *img, const uint32_t *labels, const 
     g->centroid = (double *)SV_CALLOC(3 * ((size_t)n + 1), sizeof *g->centroid);
     g->size = (uint32_t *)SV_CALLOC((size_t)n + 1, sizeof *g->size);
     g->adj_off = (uint32_t *)SV_CALLOC((size_t)n + 2, sizeof *g->adj_off);
-    G.stamp = (uint32_t *)SV_CALLOC((size_t)n + 1, sizeof *G.stamp);
-    if (!g->mean || !g->sd || !g->centroid || !g->size || !g->adj_off || !G.stamp) goto oom;
+    G.sum = (double *)SV_CALLOC(5 * ((size_t)n + 1), sizeof *G.sum);
+    if (!g->mean || !g->sd || !g->centroid || !g->size || !g->adj_off || !G.sum) goto oom;
+    G.sum2 = G.sum + (n + 1);
+    G.cx = G.sum2 + (n + 1);
+    G.cy = G.cx + (n + 1);
+    G.cz = G.cy + (n + 1);
     G.img = img;
     G.labels = labels;
-    G.ix = ix;
     G.g = g;
-    if (sv_serial_for(((size_t)n + GRAPH_PIECE - 1) / GRAPH_PIECE, graph_piece, &G) != SV_OK) goto oom;
-    g->adj_off[n + 1] = (uint32_t)G.len;
-    if (n == 0) g->adj_off[1] = 0;
-    g->side_mm = n ? cbrt((double)(ix->offsets[n + 1] - ix->offsets[1]) / n * img->spacing[0] * img->spacing[1] * img->spacing[2]) : 0;
+    if (sv_serial_for((size_t)img->dim[2], graph_slice, &G) != SV_OK) goto oom;
+    for (s = 1; s <= n; s++) {
+        uint32_t c = g->size[s];
+        if (!c) continue;
+        g->mean[s] = G.sum[s] / c;
+        g->sd[s] = sqrt(fmax(0.0, G.sum2[s] / c - g->mean[s] * g->mean[s]));
+        g->centroid[3 * s] = G.cx[s] / c * img->spacing[0];
+        g->centroid[3 * s + 1] = G.cy[s] / c * img->spacing[1];
+        g->centroid[3 * s + 2] = G.cz[s] / c * img->spacing[2];
+    }
+    SV_FREE(G.sum);
+    G.sum = NULL;
+    /* the pairs, sorted and unique, both ways: each list comes out in increasing id */
+    while (bits < 32 && (n >> bits)) bits++;
+    tmp = (uint64_t *)SV_MALLOC((G.npairs ? G.npairs : 1) * sizeof *tmp);
+    count = (uint32_t *)SV_MALLOC(65536 * sizeof *count);
+    pos = (uint32_t *)SV_CALLOC((size_t)n + 2, sizeof *pos);
+    if (!tmp || !count || !pos) goto oom;
+    sorted = pairs_sort(G.pairs, tmp, G.npairs, bits, count);
+    for (i = 0; i < G.npairs; i++)
+        if (!m || sorted[i] != sorted[m - 1]) sorted[m++] = sorted[i];
+    for (i = 0; i < m; i++) {
+        pos[(uint32_t)(sorted[i] >> 32)]++;
+        pos[(uint32_t)sorted[i]]++;
+    }
+    for (s = 1; s <= n; s++) {
+        g->adj_off[s] = (uint32_t)nadj;
+        nadj += pos[s];
+        pos[s] = g->adj_off[s];
+    }
+    g->adj_off[n + 1] = (uint32_t)nadj;
+    g->adj = (uint32_t *)SV_MALLOC((nadj ? nadj : 1) * sizeof *g->adj);
     /* the edges' weights, read by every stroke's flood next to adj (one
      * sequential read instead of a neighbour's mean from anywhere) */
-    g->adj_w = (double *)SV_MALLOC((G.len ? G.len : 1) * sizeof *g->adj_w);
-    if (!g->adj_w) goto oom;
+    g->adj_w = (double *)SV_MALLOC((nadj ? nadj : 1) * sizeof *g->adj_w);
+    if (!g->adj || !g->adj_w) goto oom;
+    for (i = 0; i < m; i++) {
+        uint32_t a = (uint32_t)(sorted[i] >> 32), b = (uint32_t)sorted[i];
+        g->adj[pos[a]++] = b;
+        g->adj[pos[b]++] = a;
+    }
     for (s = 1; s <= n; s++) {
         uint32_t a;
         for (a = g->adj_off[s]; a < g->adj_off[s + 1]; a++) g->adj_w[a] = fabs(g->mean[g->adj[a]] - g->mean[s]);
     }
-    SV_FREE(G.stamp);
+    g->side_mm = n ? cbrt((double)(ix->offsets[n + 1] - ix->offsets[1]) / n * img->spacing[0] * img->spacing[1] * img->spacing[2]) : 0;
+    SV_FREE(G.pairs);
+    SV_FREE(tmp);
+    SV_FREE(count);
+    SV_FREE(pos);
     *out = g;
     return SV_OK;
 oom:
-    SV_FREE(G.stamp);
+    SV_FREE(G.sum);
+    SV_FREE(G.pairs);
+    SV_FREE(tmp);
+    SV_FREE(count);
+    SV_FREE(pos);
     sv_sv_graph_free(g);
     return sv_fail(SV_ENOMEM, "out of memory for the supervoxel graph");
 }

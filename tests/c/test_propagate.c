@@ -517,6 +517,12 @@ static void graph_matches_a_direct_computation(void)
                 if (q == nadj) order[nadj++] = o;
             }
         }
+        for (a = 1; a < nadj; a++) /* neighbours in increasing id */
+            for (v = a; v > 0 && order[v - 1] > order[v]; v--) {
+                uint32_t t = order[v];
+                order[v] = order[v - 1];
+                order[v - 1] = t;
+            }
         m = n ? sum / n : 0;
         bad += f.g->size[s] != n;
         bad += n && f.g->mean[s] != m;

@@ -34,7 +34,7 @@ typedef struct sv_sv_graph {
     double *centroid;   /* 3 per id: mm along i, j, k (spacing applied, not the affine) */
     uint32_t *size;     /* voxels */
     uint32_t *adj_off;  /* count + 2: neighbours of s are adj[adj_off[s] .. adj_off[s+1]) */
-    uint32_t *adj;      /* 6-adjacent supervoxel ids (background excluded), each pair both ways */
+    uint32_t *adj;      /* 6-adjacent supervoxel ids (background excluded), each pair both ways, in increasing id */
     double *adj_w;      /* per adj entry: the edge's weight |mean[s] - mean[adj]| */
     double side_mm;     /* the mean supervoxel's size: the side of a cube of its volume (mm) */
 } sv_sv_graph;
