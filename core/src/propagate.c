@@ -1113,8 +1113,11 @@ static sv_status compete(const sv_segmenter *s, const sv_stroke *const *set, siz
             /* a grown reach is kept only while the label stays walled in by
              * very strong edges (a ventricle's) where the reach does not cut
              * it; grey matter next to white matter is walled at 1.5 sd but
-             * leaks as the reach grows */
-            if (f > 1 && grow_wall < GROW_WALLED * edge) walled = 0;
+             * leaks as the reach grows. Or when the reach no longer cuts it
+             * at all and strong edges wall it in: edges enclose it, nothing
+             * leaked (1 slice: the aorta, 95% of its frontier > 1.5 sd but
+             * half > 4 sd, 0.71 -> 0.84; the spleen 0.89 -> 0.92) */
+            if (f > 1 && grow_wall < GROW_WALLED * edge && !(cut == 0 && strong >= STRONG_WALLED * edge)) walled = 0;
             if (f > 1 && !walled) { /* it leaked at this reach: back to the last walled one */
                 f /= 2;
                 mark_reach(s, set, m, reach, f);

@@ -22,7 +22,8 @@ typedef struct fixture {
 static int in_ball(int i, int j, int k) { return (i - 32) * (i - 32) + (j - 20) * (j - 20) + (k - 12) * (k - 12) <= 49; }
 /* or, when `bar` is set, a bar of 600 along k (radius 4, k = 2..21) instead of the ball */
 static int bar;
-static int in_bar(int i, int j, int k) { return (i - 34) * (i - 34) + (j - 20) * (j - 20) <= 16 && k >= 2 && k <= 21; }
+static int soft; /* see below */
+static int in_bar(int i, int j, int k) { return (i - 34) * (i - 34) + (j - 20) * (j - 20) <= (soft ? 9 : 16) && k >= 2 && k <= 21; }
 /* or, when `flat` is set, no shape: 300 from i = 24 on, nothing to follow */
 static int flat;
 /* deterministic noise of +-20 (a hash of the position) */
@@ -35,6 +36,11 @@ static int noise(int i, int j, int k)
     return (int)(h % 41) - 20;
 }
 static int in_shape(int i, int j, int k) { return flat ? 0 : bar ? in_bar(i, j, k) : in_ball(i, j, k); }
+/* with `soft` (and `bar`): a thinner bar (radius 3) of 380 and the right half 300, both with noise
+ * of +-40, so the bar's walls are a step of ~3.8 sd of a stroke's voxels: strong (> 1.5 sd), but
+ * over half of them not a ventricle's > 4 sd */
+/* supervoxels setup() asks for (300 unless a test says otherwise) */
+static uint32_t svcount = 300;
 
 static int setup(fixture *f, double threshold)
 {
@@ -46,9 +52,11 @@ static int setup(fixture *f, double threshold)
     for (k = 0; k < d[2]; k++)
         for (j = 0; j < d[1]; j++)
             for (i = 0; i < d[0]; i++)
-                ((int16_t *)f->img->data)[i + d[0] * (j + d[1] * k)] = (int16_t)(in_shape(i, j, k) ? 600 : i < 24 ? 100 : flat ? 300 + noise(i, j, k) : 300);
+                ((int16_t *)f->img->data)[i + d[0] * (j + d[1] * k)] =
+                    (int16_t)(soft ? (in_shape(i, j, k) ? 380 : i < 24 ? 100 : 300) + 2 * noise(i, j, k)
+                                   : in_shape(i, j, k) ? 600 : i < 24 ? 100 : flat ? 300 + noise(i, j, k) : 300);
     sv_sv_params_default(&p);
-    p.target_count = 300;
+    p.target_count = svcount;
     p.threshold = threshold;
     if (sv_supervoxels(f->img, &p, NULL, NULL, &f->labels, &f->count) != SV_OK) return 0;
     if (sv_sv_index_build(f->labels, f->img->nvox, f->count, &f->ix) != SV_OK) return 0;
@@ -311,6 +319,32 @@ static void a_walled_label_goes_as_far_as_its_edges(void)
     bar = 0;
 }
 
+static void a_label_edges_enclose_at_a_longer_reach_goes_there(void)
+{
+    /* the same cross in a thinner bar whose walls are a weaker, noisy step
+     * (soft), and 2400 supervoxels: the cross's reach (~8 mm) cuts the bar
+     * and strong edges wall the rest; at twice the reach the label is
+     * enclosed, nothing cut, by strong edges all round, so it takes the
+     * whole bar though most walls are not > 4 sd (growing a label that the
+     * reach still cuts needs those) */
+    fixture f;
+    double a[6] = {31, 20, 12, 37, 20, 12}, b[6] = {34, 17, 12, 34, 23, 12};
+    sv_stroke sa = {2, 1, SV_STROKE_PAINT, 1, a, 2, 0}, sb = {2, 1, SV_STROKE_PAINT, 1, b, 2, 0};
+    size_t in, outside;
+    bar = soft = 1;
+    svcount = 2400;
+    if (!setup(&f, -HUGE_VAL)) { CHECK(0); bar = soft = 0; svcount = 300; return; }
+    CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &sa, NULL), SV_OK);
+    CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &sb, NULL), SV_OK);
+    bar_count(&f, &in, &outside);
+    CHECK(bar_painted(&f, 0, 23) > in * 8 / 10);
+    CHECK(bar_painted(&f, 2, 4) > 0 && bar_painted(&f, 19, 21) > 0);
+    CHECK(outside < in / 10);
+    teardown(&f);
+    bar = soft = 0;
+    svcount = 300;
+}
+
 static void without_edges_the_label_keeps_to_the_strokes(void)
 {
     /* crosses on slices 8, 12 and 16 of a region with no edge (noise only),
@@ -551,6 +585,7 @@ void suite_propagate(void)
     RUN(labels_drawn_side_by_side_meet_between_their_strokes);
     RUN(without_edges_the_label_keeps_to_the_strokes);
     RUN(a_walled_label_goes_as_far_as_its_edges);
+    RUN(a_label_edges_enclose_at_a_longer_reach_goes_there);
     RUN(a_dot_in_a_walled_bar_follows_it);
     RUN(bad_strokes_are_refused);
 }
