@@ -22,7 +22,10 @@ typedef struct fixture {
 static int in_ball(int i, int j, int k) { return (i - 32) * (i - 32) + (j - 20) * (j - 20) + (k - 12) * (k - 12) <= 49; }
 /* or, when `bar` is set, a bar of 600 along k (radius 4, k = 2..21) instead of the ball */
 static int bar;
-static int soft; /* see below */
+/* with `soft` too: a thinner bar (radius 3) of 380 and the right half 300, both with noise of
+ * +-40, so the bar's walls are a step of ~3.8 sd of a stroke's voxels: strong (> 1.5 sd), but
+ * over half of them not a ventricle's > 4 sd */
+static int soft;
 static int in_bar(int i, int j, int k) { return (i - 34) * (i - 34) + (j - 20) * (j - 20) <= (soft ? 9 : 16) && k >= 2 && k <= 21; }
 /* or, when `flat` is set, no shape: 300 from i = 24 on, nothing to follow */
 static int flat;
@@ -36,9 +39,6 @@ static int noise(int i, int j, int k)
     return (int)(h % 41) - 20;
 }
 static int in_shape(int i, int j, int k) { return flat ? 0 : bar ? in_bar(i, j, k) : in_ball(i, j, k); }
-/* with `soft` (and `bar`): a thinner bar (radius 3) of 380 and the right half 300, both with noise
- * of +-40, so the bar's walls are a step of ~3.8 sd of a stroke's voxels: strong (> 1.5 sd), but
- * over half of them not a ventricle's > 4 sd */
 /* supervoxels setup() asks for (300 unless a test says otherwise) */
 static uint32_t svcount = 300;
 
