@@ -298,25 +298,39 @@ static void bar_count(const fixture *f, size_t *in, size_t *outside)
             }
 }
 
-static void a_walled_label_goes_as_far_as_its_edges(void)
+/* A cross in the middle of the bar (soft walls or not, `count` supervoxels):
+ * the label fills more than `tenths` / 10 of the bar, reaches both of its
+ * ends, and labels fewer voxels outside it than the bar's / `outside_div`. */
+static void cross_fills_the_bar(int soft_walls, uint32_t count, size_t tenths, size_t outside_div)
 {
-    /* a cross in the middle of a bar that strong edges wall in: its reach
-     * (~7 mm) covers slices 5..19, but the label follows the walls to both
-     * ends of the bar (k = 2..21) and no further */
     fixture f;
     double a[6] = {31, 20, 12, 37, 20, 12}, b[6] = {34, 17, 12, 34, 23, 12};
     sv_stroke sa = {2, 1, SV_STROKE_PAINT, 1, a, 2, 0}, sb = {2, 1, SV_STROKE_PAINT, 1, b, 2, 0};
     size_t in, outside;
     bar = 1;
-    if (!setup(&f, -HUGE_VAL)) { CHECK(0); bar = 0; return; }
-    CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &sa, NULL), SV_OK);
-    CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &sb, NULL), SV_OK);
-    bar_count(&f, &in, &outside);
-    CHECK(bar_painted(&f, 0, 23) > in * 9 / 10);
-    CHECK(bar_painted(&f, 2, 4) > 0 && bar_painted(&f, 19, 21) > 0);
-    CHECK(outside < in / 20);
-    teardown(&f);
-    bar = 0;
+    soft = soft_walls;
+    svcount = count;
+    if (setup(&f, -HUGE_VAL)) {
+        CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &sa, NULL), SV_OK);
+        CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &sb, NULL), SV_OK);
+        bar_count(&f, &in, &outside);
+        CHECK(bar_painted(&f, 0, 23) > in * tenths / 10);
+        CHECK(bar_painted(&f, 2, 4) > 0 && bar_painted(&f, 19, 21) > 0);
+        CHECK(outside < in / outside_div);
+        teardown(&f);
+    } else {
+        CHECK(0);
+    }
+    bar = soft = 0;
+    svcount = 300;
+}
+
+static void a_walled_label_goes_as_far_as_its_edges(void)
+{
+    /* a cross in the middle of a bar that strong edges wall in: its reach
+     * (~7 mm) covers slices 5..19, but the label follows the walls to both
+     * ends of the bar (k = 2..21) and no further */
+    cross_fills_the_bar(0, 300, 9, 20);
 }
 
 static void a_label_edges_enclose_at_a_longer_reach_goes_there(void)
@@ -327,22 +341,7 @@ static void a_label_edges_enclose_at_a_longer_reach_goes_there(void)
      * enclosed, nothing cut, by strong edges all round, so it takes the
      * whole bar though most walls are not > 4 sd (growing a label that the
      * reach still cuts needs those) */
-    fixture f;
-    double a[6] = {31, 20, 12, 37, 20, 12}, b[6] = {34, 17, 12, 34, 23, 12};
-    sv_stroke sa = {2, 1, SV_STROKE_PAINT, 1, a, 2, 0}, sb = {2, 1, SV_STROKE_PAINT, 1, b, 2, 0};
-    size_t in, outside;
-    bar = soft = 1;
-    svcount = 2400;
-    if (!setup(&f, -HUGE_VAL)) { CHECK(0); bar = soft = 0; svcount = 300; return; }
-    CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &sa, NULL), SV_OK);
-    CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &sb, NULL), SV_OK);
-    bar_count(&f, &in, &outside);
-    CHECK(bar_painted(&f, 0, 23) > in * 8 / 10);
-    CHECK(bar_painted(&f, 2, 4) > 0 && bar_painted(&f, 19, 21) > 0);
-    CHECK(outside < in / 10);
-    teardown(&f);
-    bar = soft = 0;
-    svcount = 300;
+    cross_fills_the_bar(1, 2400, 8, 10);
 }
 
 static void without_edges_the_label_keeps_to_the_strokes(void)

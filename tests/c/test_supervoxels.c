@@ -57,14 +57,33 @@ static int connected(const uint32_t *lab, const int32_t *d, uint32_t id, size_t 
     return reached == size;
 }
 
+/* The index of ids from..count: each id's voxels, all holding it, in
+ * increasing order (*bad counts what is not), and every id from 1 on one
+ * 6-connected piece, not empty (*disconnected counts those that are not). */
+static void check_index(const uint32_t *lab, const sv_volume *v, const sv_sv_index *ix, uint32_t from, uint32_t count,
+                        int *bad, int *disconnected)
+{
+    uint32_t *queue = (uint32_t *)malloc(v->nvox * sizeof *queue), s;
+    uint8_t *seen = (uint8_t *)calloc(v->nvox, 1);
+    for (s = from; queue && seen && s <= count; s++) {
+        uint32_t a = ix->offsets[s], b = ix->offsets[s + 1], t;
+        for (t = a; t < b; t++) {
+            if (lab[ix->voxels[t]] != s) (*bad)++;
+            if (t > a && ix->voxels[t] <= ix->voxels[t - 1]) (*bad)++;
+        }
+        if (s > 0 && (b <= a || !connected(lab, v->dim, s, ix->voxels[a], b - a, queue, seen))) (*disconnected)++;
+    }
+    if (!queue || !seen) (*bad)++;
+    free(queue);
+    free(seen);
+}
+
 static void edges_respected_connected_counted(void)
 {
     sv_volume *v = phantom(60, 54, 40);
     sv_sv_params p;
     uint32_t *lab, count, s;
     sv_sv_index *ix;
-    uint32_t *queue;
-    uint8_t *seen;
     int straddle = 0, disconnected = 0;
     sv_sv_params_default(&p);
     p.target_count = 300;
@@ -72,27 +91,17 @@ static void edges_respected_connected_counted(void)
     if (!lab) return;
     CHECK(count >= 240 && count <= 360);
     CHECK_EQ_INT(sv_sv_index_build(lab, v->nvox, count, &ix), SV_OK);
-    queue = (uint32_t *)malloc(v->nvox * sizeof *queue);
-    seen = (uint8_t *)calloc(v->nvox, 1);
     CHECK_EQ_INT(ix->offsets[1], 0); /* no background here */
     CHECK_EQ_INT(ix->offsets[count + 1], v->nvox);
     for (s = 1; s <= count; s++) {
         uint32_t a = ix->offsets[s], b = ix->offsets[s + 1], t;
-        int16_t first;
         CHECK(b > a); /* no empty supervoxel */
-        if (b <= a) continue;
-        first = ((int16_t *)v->data)[ix->voxels[a]];
-        for (t = a; t < b; t++) {
-            if (((int16_t *)v->data)[ix->voxels[t]] != first) straddle++;
-            if (lab[ix->voxels[t]] != s) straddle += 1000;
-            if (t > a && ix->voxels[t] <= ix->voxels[t - 1]) straddle += 1000;
-        }
-        if (!connected(lab, v->dim, s, ix->voxels[a], b - a, queue, seen)) disconnected++;
+        for (t = a; t < b; t++) /* one intensity: no supervoxel straddles an edge */
+            if (((int16_t *)v->data)[ix->voxels[t]] != ((int16_t *)v->data)[ix->voxels[a]]) straddle++;
     }
+    check_index(lab, v, ix, 1, count, &straddle, &disconnected);
     CHECK_EQ_INT(straddle, 0);
     CHECK_EQ_INT(disconnected, 0);
-    free(queue);
-    free(seen);
     sv_sv_index_free(ix);
     sv_free(lab);
     sv_volume_free(v);
@@ -330,9 +339,8 @@ static void pieces_give_the_recorded_map(void)
 {
     sv_volume *v = walled_blobs();
     sv_sv_params p;
-    uint32_t *lab = NULL, count = 0, s, *queue;
+    uint32_t *lab = NULL, count = 0;
     sv_sv_index *ix = NULL;
-    uint8_t *seen;
     size_t i;
     int bad = 0, disconnected = 0;
     if (!v) {
@@ -355,21 +363,10 @@ static void pieces_give_the_recorded_map(void)
     }
     CHECK_EQ_INT(bad, 0);
     CHECK_EQ_INT(sv_sv_index_build(lab, v->nvox, count, &ix), SV_OK);
-    queue = (uint32_t *)malloc(v->nvox * sizeof *queue);
-    seen = (uint8_t *)calloc(v->nvox, 1);
     CHECK(ix && ix->offsets[count + 1] == v->nvox);
-    for (s = 0; ix && queue && seen && s <= count; s++) {
-        uint32_t a = ix->offsets[s], b = ix->offsets[s + 1], t;
-        for (t = a; t < b; t++) {
-            if (lab[ix->voxels[t]] != s) bad++;
-            if (t > a && ix->voxels[t] <= ix->voxels[t - 1]) bad++;
-        }
-        if (s > 0 && (b <= a || !connected(lab, v->dim, s, ix->voxels[a], b - a, queue, seen))) disconnected++;
-    }
+    if (ix) check_index(lab, v, ix, 0, count, &bad, &disconnected); /* background (0) listed too */
     CHECK_EQ_INT(bad, 0);
     CHECK_EQ_INT(disconnected, 0);
-    free(queue);
-    free(seen);
     sv_sv_index_free(ix);
     sv_free(lab);
     sv_volume_free(v);
