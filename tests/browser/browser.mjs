@@ -73,6 +73,36 @@ export const coreRow = (page) =>
     return dt ? dt.nextElementSibling.textContent : null;
   });
 
+/**
+ * Run `act` while Chromium traces its threads ("toplevel": one event per task,
+ * with wall and thread time), and return the tasks of the renderers' main
+ * threads that took over `ms` milliseconds of either. CPU (thread) time is
+ * what the page's own work costs; wall time also counts the time the thread
+ * was preempted on a busy machine or blocked on software WebGL (SwiftShader,
+ * which a GPU replaces), so a timed check on wall time is a check of the
+ * machine.
+ * @param {import('playwright-core').Browser} browser
+ * @param {import('playwright-core').Page} page
+ * @param {() => Promise<void>} act
+ * @returns {Promise<{wall: number, cpu: number}[]>}
+ */
+export async function mainThreadTasks(browser, page, act, ms = 50) {
+  await browser.startTracing(page, { categories: ['toplevel'] });
+  let buf;
+  try {
+    await act();
+  } finally {
+    buf = await browser.stopTracing();
+  }
+  const trace = JSON.parse(buf.toString());
+  const events = trace.traceEvents ?? trace;
+  const main = new Set(events.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`));
+  return events
+    .filter((e) => e.ph === 'X' && e.name === 'ThreadControllerImpl::RunTask' && main.has(`${e.pid}:${e.tid}`))
+    .map((e) => ({ wall: e.dur / 1000, cpu: (e.tdur ?? e.dur) / 1000 }))
+    .filter((t) => t.wall > ms || t.cpu > ms);
+}
+
 /** Wait for two animation frames (the views draw in the next one). */
 export const settle = (page) => page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
 
