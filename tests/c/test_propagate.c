@@ -29,6 +29,9 @@ static int soft;
 static int in_bar(int i, int j, int k) { return (i - 34) * (i - 34) + (j - 20) * (j - 20) <= (soft ? 9 : 16) && k >= 2 && k <= 21; }
 /* or, when `flat` is set, no shape: 300 from i = 24 on, nothing to follow */
 static int flat;
+/* with `bar` and `ramp`: the bar is 600 on slices 10..14 and darkens by 4 a slice beyond
+ * them (568 at its ends), and the rest has noise of +-40 */
+static int ramp;
 /* deterministic noise of +-20 (a hash of the position) */
 static int noise(int i, int j, int k)
 {
@@ -53,8 +56,10 @@ static int setup(fixture *f, double threshold)
         for (j = 0; j < d[1]; j++)
             for (i = 0; i < d[0]; i++)
                 ((int16_t *)f->img->data)[i + d[0] * (j + d[1] * k)] =
-                    (int16_t)(soft ? (in_shape(i, j, k) ? 380 : i < 24 ? 100 : 300) + 2 * noise(i, j, k)
-                                   : in_shape(i, j, k) ? 600 : i < 24 ? 100 : flat ? 300 + noise(i, j, k) : 300);
+                    (int16_t)(soft   ? (in_shape(i, j, k) ? 380 : i < 24 ? 100 : 300) + 2 * noise(i, j, k)
+                              : ramp ? (in_shape(i, j, k) ? 600 - 4 * (abs(k - 12) > 2 ? abs(k - 12) - 2 : 0)
+                                                          : (i < 24 ? 100 : 300) + 2 * noise(i, j, k))
+                                     : in_shape(i, j, k) ? 600 : i < 24 ? 100 : flat ? 300 + noise(i, j, k) : 300);
     sv_sv_params_default(&p);
     p.target_count = svcount;
     p.threshold = threshold;
@@ -344,6 +349,35 @@ static void a_label_edges_enclose_at_a_longer_reach_goes_there(void)
     cross_fills_the_bar(1, 2400, 8, 10);
 }
 
+static void a_cross_on_a_flat_patch_takes_the_structure_as_it_darkens(void)
+{
+    /* a cross on the flat middle (600, no noise) of a walled bar that darkens
+     * towards its ends, in an image whose supervoxels vary by ~23: the
+     * cross's own voxels and supervoxels have no spread, so every slice of
+     * the bar beyond the flat ones was an intensity outlier and the label
+     * stopped there (slices 10..14, ~2/5 of the bar); the spread is at
+     * least SD_FLOOR x the image's median within-supervoxel sd, and the
+     * label goes to both ends */
+    fixture f;
+    double a[6] = {31, 20, 12, 37, 20, 12}, b[6] = {34, 17, 12, 34, 23, 12};
+    sv_stroke sa = {2, 1, SV_STROKE_PAINT, 1, a, 2, 0}, sb = {2, 1, SV_STROKE_PAINT, 1, b, 2, 0};
+    size_t in, outside;
+    bar = ramp = 1;
+    if (setup(&f, -HUGE_VAL)) {
+        CHECK(f.g->sd_median > 15);
+        CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &sa, NULL), SV_OK);
+        CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &sb, NULL), SV_OK);
+        bar_count(&f, &in, &outside);
+        CHECK(bar_painted(&f, 0, 23) > in * 9 / 10);
+        CHECK(bar_painted(&f, 2, 3) > 0 && bar_painted(&f, 20, 21) > 0);
+        CHECK(outside < in / 10);
+        teardown(&f);
+    } else {
+        CHECK(0);
+    }
+    bar = ramp = 0;
+}
+
 static void without_edges_the_label_keeps_to_the_strokes(void)
 {
     /* crosses on slices 8, 12 and 16 of a region with no edge (noise only),
@@ -567,6 +601,20 @@ static void graph_matches_a_direct_computation(void)
     }
     CHECK_EQ_INT(bad, 0);
     CHECK(f.g->mean[1] != floor(f.g->mean[1])); /* the slope made the sums inexact */
+    { /* sd_median: the middle (upper middle if even) of the supervoxels' sd, sorted */
+        double *sds = (double *)malloc(f.count * sizeof *sds);
+        size_t n = 0, a, v;
+        for (s = 1; s <= f.count; s++)
+            if (f.g->size[s]) sds[n++] = f.g->sd[s];
+        for (a = 1; a < n; a++)
+            for (v = a; v > 0 && sds[v - 1] > sds[v]; v--) {
+                double t = sds[v];
+                sds[v] = sds[v - 1];
+                sds[v - 1] = t;
+            }
+        CHECK(n > 0 && f.g->sd_median == sds[n / 2]);
+        free(sds);
+    }
     free(order);
     teardown(&f);
 }
@@ -586,5 +634,6 @@ void suite_propagate(void)
     RUN(a_walled_label_goes_as_far_as_its_edges);
     RUN(a_label_edges_enclose_at_a_longer_reach_goes_there);
     RUN(a_dot_in_a_walled_bar_follows_it);
+    RUN(a_cross_on_a_flat_patch_takes_the_structure_as_it_darkens);
     RUN(bad_strokes_are_refused);
 }

@@ -37,6 +37,7 @@ typedef struct sv_sv_graph {
     uint32_t *adj;      /* 6-adjacent supervoxel ids (background excluded), each pair both ways, in increasing id */
     double *adj_w;      /* per adj entry: the edge's weight |mean[s] - mean[adj]| */
     double side_mm;     /* the mean supervoxel's size: the side of a cube of its volume (mm) */
+    double sd_median;   /* the median of sd over the supervoxels: how much intensity varies within a piece of tissue */
 } sv_sv_graph;
 
 /* Build the graph of a supervoxel map (labels, its index ix) over img.
