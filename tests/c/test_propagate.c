@@ -29,6 +29,12 @@ static int soft;
 static int in_bar(int i, int j, int k) { return (i - 34) * (i - 34) + (j - 20) * (j - 20) <= (soft ? 9 : 16) && k >= 2 && k <= 21; }
 /* or, when `flat` is set, no shape: 300 from i = 24 on, nothing to follow */
 static int flat;
+/* with `bar` and `soft` and `bridged`: a slab of the bar's intensity from i = 45 on, joined to
+ * the bar (which ends at i = 37) by a bridge along i on slices 11..13 */
+static int bridged;
+/* slice thickness (mm) along k; in-plane voxels are 1 mm */
+static double thick = 1;
+static int in_slab(int i, int j, int k) { return i >= 45 || (i >= 36 && j >= 19 && j <= 21 && k >= 11 && k <= 13); }
 /* with `bar` and `ramp`: the bar is 600 on slices 10..14 and darkens by 4 a slice beyond
  * them (568 at its ends), and the rest has noise of +-40 */
 static int ramp;
@@ -52,11 +58,12 @@ static int setup(fixture *f, double threshold)
     int i, j, k;
     memset(f, 0, sizeof *f);
     sv_volume_create(d, SV_DT_INT16, &f->img);
+    f->img->spacing[2] = thick;
     for (k = 0; k < d[2]; k++)
         for (j = 0; j < d[1]; j++)
             for (i = 0; i < d[0]; i++)
                 ((int16_t *)f->img->data)[i + d[0] * (j + d[1] * k)] =
-                    (int16_t)(soft   ? (in_shape(i, j, k) ? 380 : i < 24 ? 100 : 300) + 2 * noise(i, j, k)
+                    (int16_t)(soft   ? (in_shape(i, j, k) || (bridged && in_slab(i, j, k)) ? 380 : i < 24 ? 100 : 300) + 2 * noise(i, j, k)
                               : ramp ? (in_shape(i, j, k) ? 600 - 4 * (abs(k - 12) > 2 ? abs(k - 12) - 2 : 0)
                                                           : (i < 24 ? 100 : 300) + 2 * noise(i, j, k))
                                      : in_shape(i, j, k) ? 600 : i < 24 ? 100 : flat ? 300 + noise(i, j, k) : 300);
@@ -378,6 +385,39 @@ static void a_cross_on_a_flat_patch_takes_the_structure_as_it_darkens(void)
     bar = ramp = 0;
 }
 
+static void a_cross_on_one_slice_follows_walls_along_the_slice_axis(void)
+{
+    /* the soft bar, bridged on slices 11..13 to a slab of its own intensity,
+     * slices 2.5 mm thick, 1200 supervoxels: a cross on slice 12 is walled in
+     * at its reach (~10 mm: slices 8..16), but at twice the reach it leaks
+     * over the bridge into the slab, so it keeps that reach; in the slice the
+     * label is still walled in, and above and below the reach cuts it: the
+     * reach along the slice axis grows while the walls in the slice hold, and
+     * the label reaches both ends of the bar (k = 2..21) without taking the
+     * slab. With the reach alone: 45% of the bar, neither end */
+    fixture f;
+    double a[6] = {31, 20, 12, 37, 20, 12}, b[6] = {34, 17, 12, 34, 23, 12};
+    sv_stroke sa = {2, 1, SV_STROKE_PAINT, 1, a, 2, 0}, sb = {2, 1, SV_STROKE_PAINT, 1, b, 2, 0};
+    size_t in, outside;
+    bar = soft = bridged = 1;
+    svcount = 1200;
+    thick = 2.5;
+    if (setup(&f, -HUGE_VAL)) {
+        CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &sa, NULL), SV_OK);
+        CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &sb, NULL), SV_OK);
+        bar_count(&f, &in, &outside);
+        CHECK(bar_painted(&f, 0, 23) > in * 7 / 10);
+        CHECK(bar_painted(&f, 2, 4) > 0 && bar_painted(&f, 19, 21) > 0);
+        CHECK(outside < in / 4);
+        teardown(&f);
+    } else {
+        CHECK(0);
+    }
+    bar = soft = bridged = 0;
+    svcount = 300;
+    thick = 1;
+}
+
 static void without_edges_the_label_keeps_to_the_strokes(void)
 {
     /* crosses on slices 8, 12 and 16 of a region with no edge (noise only),
@@ -635,5 +675,6 @@ void suite_propagate(void)
     RUN(a_label_edges_enclose_at_a_longer_reach_goes_there);
     RUN(a_dot_in_a_walled_bar_follows_it);
     RUN(a_cross_on_a_flat_patch_takes_the_structure_as_it_darkens);
+    RUN(a_cross_on_one_slice_follows_walls_along_the_slice_axis);
     RUN(bad_strokes_are_refused);
 }
