@@ -879,12 +879,13 @@ static double envelope_at(const env_slice *e, size_t n, const double c[3])
 
 /* Mark the supervoxels within f x reach of the strokes set[0..m) (bit 1 of
  * ws->sv; bits 1 and 2 cleared first); along the strokes' slice axis the
- * reach is `stretch` times longer (strokes all on one slice; 1: none). Only supervoxels within reach can go
- * either way; those beyond are background. So the flood runs on the in-reach
- * part of the graph, seeded with the object, the in-reach intensity
- * outliers, and the out-of-reach neighbours of in-reach supervoxels (cost 0,
- * like every background marker) — the same assignment as flooding the whole
- * graph, in time proportional to the strokes' neighbourhood. */
+ * reach is `stretch` times longer (strokes all on one slice; 1: none). Only
+ * supervoxels within reach can go either way; those beyond are background.
+ * So the flood runs on the in-reach part of the graph, seeded with the
+ * object, the in-reach intensity outliers, and the out-of-reach neighbours
+ * of in-reach supervoxels (cost 0, like every background marker) — the same
+ * assignment as flooding the whole graph, in time proportional to the
+ * strokes' neighbourhood. */
 static void mark_reach(const sv_segmenter *s, const sv_stroke *const *set, size_t m, const double *reach, double f,
                        double stretch)
 {
@@ -1092,9 +1093,10 @@ static int flood(const sv_segmenter *s, sv_stroke_ws *ws, uint8_t *side, double 
         for (a = g->adj_off[id]; a < g->adj_off[id + 1]; a++) {
             uint32_t o = g->adj[a];
             const double *c0 = g->centroid + 3 * id, *c1 = g->centroid + 3 * o;
-            double along = c1[axis] - c0[axis], within = 0;
+            double along, within = 0;
             int k, strong;
             if (side[o] == 1) continue;
+            along = c1[axis] - c0[axis];
             for (k = 0; k < 3; k++)
                 if (k != axis) within += (c1[k] - c0[k]) * (c1[k] - c0[k]);
             if (tsv[o] & 2) {
