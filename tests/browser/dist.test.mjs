@@ -284,8 +284,8 @@ print(json.dumps({"shape": l.shape, "affine": bool(np.allclose(l.affine, d.affin
     await page.setInputFiles('#open-image', LOCAL);
     await page.waitForFunction(() => /^norm_crop\.nii\.gz: opened/.test(document.getElementById('status').textContent), null, { timeout: 30000 });
     await page.evaluate(() => {
+      window.supervox.setTool('brush'); // from the stroke tool: each keeps its own size
       window.supervox.setBrushSize(10);
-      window.supervox.setTool('brush');
     });
     assert.ok((await draw(page, [40, 60], [55, 62])) > 100, 'the brush painted');
     assert.ok((await meshed(page)) > 100);

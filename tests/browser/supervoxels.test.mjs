@@ -197,6 +197,26 @@ test('the granularity slider coarsens boundaries and strokes without recomputing
   assert.deepEqual(errors, []);
 });
 
+test('the stroke tool keeps its own size: a thin path, whatever the brush is', async () => {
+  const size = () => page.evaluate(() => [document.getElementById('brush-size-name').textContent, document.getElementById('brush-size-out').textContent]);
+  await page.keyboard.press('b');
+  assert.deepEqual(await size(), ['Brush size', '5 mm']);
+  await page.keyboard.press(']');
+  await page.keyboard.press(']');
+  assert.deepEqual(await size(), ['Brush size', '7 mm']);
+  await page.keyboard.press('s');
+  assert.deepEqual(await size(), ['Path width', '1 mm']);
+  await page.keyboard.press(']');
+  assert.deepEqual(await size(), ['Path width', '1.5 mm']);
+  await page.keyboard.press('e'); // the eraser shares the brush's size
+  assert.deepEqual(await size(), ['Brush size', '7 mm']);
+  await page.keyboard.press('s');
+  assert.deepEqual(await size(), ['Path width', '1.5 mm']);
+  await page.keyboard.press('[');
+  assert.deepEqual(await size(), ['Path width', '1 mm']);
+  assert.deepEqual(errors, []);
+});
+
 test('the brush size widens a stroke: a wider path touches more supervoxels', async () => {
   await setLevel(0);
   await page.selectOption('#stroke-mode', 'touch');
