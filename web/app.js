@@ -613,12 +613,12 @@ const sizeKind = (tool) => (tool === 'stroke' ? 'stroke' : 'paint');
 /** @param {string} tool */
 function setTool(tool) {
   if (readonly && tool !== 'crosshair') return;
-  if (sizeKind(tool) !== sizeKind(settings.tool)) {
-    toolSizes[sizeKind(settings.tool)] = settings.sizeMm;
-    settings.tool = tool;
+  const was = sizeKind(settings.tool);
+  settings.tool = tool;
+  if (sizeKind(tool) !== was) {
+    toolSizes[was] = settings.sizeMm;
     setBrushSize(toolSizes[sizeKind(tool)]);
   }
-  settings.tool = tool;
   for (const b of document.querySelectorAll('[data-tool]')) b.classList.toggle('active', /** @type {HTMLElement} */ (b).dataset.tool === tool);
   for (const v of allViews) v.panel.style.cursor = tool === 'crosshair' ? 'crosshair' : 'none';
   allViews.forEach((v) => v.drawOverlay());
