@@ -6,6 +6,7 @@
  * the worker then reads svw_last_status() and sv_last_error().
  */
 #include <emscripten.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -346,6 +347,20 @@ void svw_segmenter_free(svw_seg *s)
     free(s);
 }
 
+static double g_share;
+
+/* The image's automatic background threshold (sv_auto_threshold): -Infinity
+ * for none, NaN on failure; the share of voxels it makes background is
+ * svw_auto_share(). */
+double svw_auto_threshold(const sv_volume *img)
+{
+    double t;
+    g_status = sv_auto_threshold(img, &t, &g_share);
+    return g_status == SV_OK ? t : NAN;
+}
+
+double svw_auto_share(void) { return g_share; }
+
 /* Supervoxels, their index and graph for the image; 0 on failure. The map is
  * readable with svw_segmenter_labels (nvox uint32), the count is svw_last_len(). */
 svw_seg *svw_segmenter_create(const sv_volume *img, int count, double size_mm, double compactness, double threshold)
@@ -418,6 +433,9 @@ int32_t *svw_propagate(sv_history *h, sv_volume *layer, svw_seg *s, int level, i
 }
 
 /* Bytes the segmenter keeps resident: the map, the index and the graph. */
+/* Voxels of the segmenter's background (supervoxel 0). */
+double svw_segmenter_background(const svw_seg *s) { return (double)(s->ix->offsets[1] - s->ix->offsets[0]); }
+
 double svw_segmenter_bytes(const svw_seg *s)
 {
     size_t n = s->ix->offsets[s->ix->count + 1] - s->ix->offsets[0];

@@ -793,14 +793,36 @@ function svBusy(busy) {
   $('sv-cancel').hidden = !busy;
 }
 
+/**
+ * The background field: 'auto' (or empty), 'none', or a number; undefined if it is none of these.
+ * @param {string} text @returns {number | null | 'auto' | undefined}
+ */
+function parseThreshold(text) {
+  const t = text.trim().toLowerCase();
+  if (t === '' || t === 'auto') return 'auto';
+  if (t === 'none') return null;
+  const x = Number(t);
+  return Number.isFinite(x) ? x : undefined;
+}
+
+/**
+ * What the background was, for the status line.
+ * @param {{threshold: number | null, voxels: number}} bg @param {number | null | 'auto'} asked @param {number} nvox
+ */
+function backgroundText(bg, asked, nvox) {
+  if (bg.threshold === null) return asked === 'auto' ? '; no background (no lowest value fills 5% of the image)' : '; no background';
+  const share = `${((100 * bg.voxels) / nvox).toFixed(1)}% of voxels`;
+  // auto's threshold sits just above the lowest value: name that value
+  return asked === 'auto' ? `; background: ${share}, the lowest value (auto)` : `; background: ${share}, below ${bg.threshold}`;
+}
+
 async function computeSupervoxels() {
   if (!session.volume) return;
   const count = Math.round(Number(input('sv-count').value));
   const compactness = Number(input('sv-compactness').value);
-  const t = input('sv-threshold').value.trim();
-  const threshold = t === '' ? null : Number(t);
-  if (!(count >= 10) || !(compactness > 0) || (threshold !== null && !Number.isFinite(threshold))) {
-    showError('Supervoxels need a count of 10 or more, a positive compactness, and a number (or nothing) for the background threshold.');
+  const threshold = parseThreshold(input('sv-threshold').value);
+  if (!(count >= 10) || !(compactness > 0) || threshold === undefined) {
+    showError('Supervoxels need a count of 10 or more, a positive compactness, and for the background "auto", "none" or a number.');
     return;
   }
   showError(null);
@@ -809,8 +831,10 @@ async function computeSupervoxels() {
   showProgress('Computing supervoxels', 0);
   try {
     await session.computeSupervoxels({ count, compactness, threshold }, (f) => showProgress('Computing supervoxels', f));
-    const sv = session.supervoxels;
-    $('sv-status').textContent = `${sv?.count.toLocaleString()} supervoxels in ${((performance.now() - t0) / 1000).toFixed(1)} s`;
+    const sv = /** @type {NonNullable<typeof session.supervoxels>} */ (session.supervoxels);
+    const nvox = session.dims[0] * session.dims[1] * session.dims[2];
+    $('sv-status').textContent =
+      `${sv.count.toLocaleString()} supervoxels in ${((performance.now() - t0) / 1000).toFixed(1)} s` + backgroundText(sv.background, threshold, nvox);
     input('sv-level').dispatchEvent(new Event('input'));
     if (settings.tool !== 'stroke') setTool('stroke');
   } catch (e) {

@@ -54,13 +54,15 @@ static const char *usage_text =
     "    --spacing X,Y,Z                   PNG stack voxel size in mm (default 1,1,1)\n"
     "    --slope S  --intercept I          PNG stack value = stored * S + I (1, 0)\n"
     "  supervox supervoxels VOLUME -o SV.nii[.gz] [--count N | --size MM]\n"
-    "                       [--compactness C] [--threshold T]\n"
+    "                       [--compactness C] [--threshold T|auto|none]\n"
     "                                      3D supervoxels (SNIC) as a uint32 map on\n"
-    "                                      VOLUME's grid; 0 = background (< T)\n"
+    "                                      VOLUME's grid; 0 = background (< T; auto,\n"
+    "                                      the default: the lowest value if at least\n"
+    "                                      5% of voxels hold it, else none)\n"
     "  supervox propagate VOLUME --strokes S.json -o LABELS.nii[.gz]\n"
     "                     [--supervoxels SV.nii.gz | --count N | --size MM]\n"
-    "                     [--compactness C] [--threshold T] [--reach R] [--spread K]\n"
-    "                     [--enclosed E]\n"
+    "                     [--compactness C] [--threshold T|auto|none] [--reach R]\n"
+    "                     [--spread K] [--enclosed E]\n"
     "                                      apply strokes over supervoxels; write the\n"
     "                                      uint8 label map on VOLUME's grid. paint\n"
     "                                      spreads up to R x the stroke's length (1)\n"
@@ -697,11 +699,37 @@ static int sv_option(int argc, char **argv, int *i, sv_sv_params *p)
     } else if (strcmp(argv[*i], "--compactness") == 0) {
         if ((rc = number_arg(argc, argv, i, &p->compactness))) return -rc;
     } else if (strcmp(argv[*i], "--threshold") == 0) {
-        if ((rc = number_arg(argc, argv, i, &p->threshold))) return -rc;
+        if (*i + 1 < argc && strcmp(argv[*i + 1], "auto") == 0) {
+            p->threshold = NAN;
+            (*i)++;
+        } else if (*i + 1 < argc && strcmp(argv[*i + 1], "none") == 0) {
+            p->threshold = -HUGE_VAL;
+            (*i)++;
+        } else if ((rc = number_arg(argc, argv, i, &p->threshold))) {
+            return -rc;
+        }
     } else {
         return 0;
     }
     return 1;
+}
+
+/* Defaults of the supervoxel options: as sv_sv_params_default, but the
+ * background threshold automatic (NaN here until resolve_threshold), as in the app. */
+static void sv_options_default(sv_sv_params *p)
+{
+    sv_sv_params_default(p);
+    p->threshold = NAN;
+}
+
+/* Turn an automatic threshold into the image's (sv_auto_threshold); *share:
+ * the share of voxels it makes background (0 if not automatic); 0 on success. */
+static int resolve_threshold(const char *path, const sv_volume *img, sv_sv_params *p, double *share)
+{
+    *share = 0;
+    if (p->threshold == p->threshold) return 0;
+    if (sv_auto_threshold(img, &p->threshold, share) != SV_OK) return fail_file(path, sv_last_error());
+    return 0;
 }
 
 static int cmd_supervoxels(int argc, char **argv)
@@ -714,7 +742,8 @@ static int cmd_supervoxels(int argc, char **argv)
     size_t len;
     sv_status st;
     int i, rc, level;
-    sv_sv_params_default(&p);
+    double share;
+    sv_options_default(&p);
     for (i = 0; i < argc; i++) {
         if (strcmp(argv[i], "-o") == 0) {
             if (i + 1 >= argc) return usage("-o needs a file");
@@ -732,6 +761,10 @@ static int cmd_supervoxels(int argc, char **argv)
     if (!in || !outpath) return usage("supervoxels needs a volume and -o OUTPUT");
     if ((rc = gzip_level_for(outpath, &level))) return rc;
     if ((rc = load_volume(in, &v))) return rc;
+    if ((rc = resolve_threshold(in, v, &p, &share))) {
+        sv_volume_free(v);
+        return rc;
+    }
     st = sv_supervoxels(v, &p, NULL, NULL, &lab, &count);
     if (st != SV_OK) {
         sv_volume_free(v);
@@ -752,7 +785,11 @@ static int cmd_supervoxels(int argc, char **argv)
     if (st != SV_OK) return fail_file(outpath, sv_last_error());
     rc = write_file(outpath, bytes, len);
     sv_free(bytes);
-    if (!rc) fprintf(stderr, "supervox: %s: %lu supervoxels\n", outpath, (unsigned long)count);
+    if (!rc && share > 0)
+        fprintf(stderr, "supervox: %s: %lu supervoxels; background (automatic): the %.1f%% of voxels at the lowest value, %g\n",
+                outpath, (unsigned long)count, 100 * share, nextafter(p.threshold, -HUGE_VAL));
+    else if (!rc)
+        fprintf(stderr, "supervox: %s: %lu supervoxels\n", outpath, (unsigned long)count);
     return rc;
 }
 
@@ -772,8 +809,9 @@ static int cmd_propagate(int argc, char **argv)
     sv_status st;
     int i, rc = 0, level;
     sv_paint_params paint;
+    double share;
     memset(&seg, 0, sizeof seg); /* fine level, no workspace yet: safe to free at any exit */
-    sv_sv_params_default(&p);
+    sv_options_default(&p);
     sv_paint_params_default(&paint);
     for (i = 0; i < argc; i++) {
         if (strcmp(argv[i], "-o") == 0 || strcmp(argv[i], "--strokes") == 0 || strcmp(argv[i], "--supervoxels") == 0) {
@@ -832,6 +870,8 @@ static int cmd_propagate(int argc, char **argv)
             if (lab[v] > count) count = lab[v];
         }
         sv_volume_free(svv);
+    } else if ((rc = resolve_threshold(in, img, &p, &share))) {
+        goto done;
     } else if ((st = sv_supervoxels(img, &p, NULL, NULL, &lab, &count)) != SV_OK) {
         rc = fail_file(in, sv_last_error());
         goto done;

@@ -887,6 +887,67 @@ static sv_status scaled_range(const sv_volume *img, double *lo, double *hi)
     return SV_OK;
 }
 
+#define AUTO_BG_SHARE 0.05 /* sv_auto_threshold: the least share of voxels at the minimum */
+
+typedef struct lowest_task {
+    const sv_volume *img;
+    double lo;       /* the scaled minimum */
+    size_t *count;   /* per piece: voxels whose scaled value is lo */
+} lowest_task;
+
+static sv_status lowest_piece(void *ctx, size_t piece, unsigned worker)
+{
+    const lowest_task *L = (const lowest_task *)ctx;
+    const sv_volume *img = L->img;
+    const double lo = L->lo, slope = img->scl_slope, inter = img->scl_inter;
+    size_t i = piece << RANGE_SH, n = img->nvox - i < ((size_t)1 << RANGE_SH) ? img->nvox : i + ((size_t)1 << RANGE_SH);
+    size_t c = 0;
+    (void)worker;
+#define LOWEST(T)                                                                                                      \
+    {                                                                                                                  \
+        const T *d = (const T *)img->data;                                                                             \
+        for (; i < n; i++) c += (double)d[i] * slope + inter == lo;                                                   \
+    }                                                                                                                  \
+    break
+    switch (img->dtype) {
+    case SV_DT_UINT8: LOWEST(uint8_t);
+    case SV_DT_INT8: LOWEST(int8_t);
+    case SV_DT_INT16: LOWEST(int16_t);
+    case SV_DT_UINT16: LOWEST(uint16_t);
+    case SV_DT_INT32: LOWEST(int32_t);
+    case SV_DT_UINT32: LOWEST(uint32_t);
+    default:
+        for (; i < n; i++) c += sv_volume_get(img, i) == lo;
+    }
+#undef LOWEST
+    L->count[piece] = c;
+    return SV_OK;
+}
+
+sv_status sv_auto_threshold(const sv_volume *img, double *threshold, double *share)
+{
+    lowest_task L;
+    size_t np = (img->nvox + ((size_t)1 << RANGE_SH) - 1) >> RANGE_SH, p, c = 0;
+    double lo, hi;
+    sv_status st;
+    *threshold = -HUGE_VAL;
+    *share = 0;
+    if ((st = scaled_range(img, &lo, &hi)) != SV_OK) return st;
+    if (!(lo < hi)) return SV_OK; /* no values, or one value: nothing stands out as background */
+    L.img = img;
+    L.lo = lo;
+    L.count = (size_t *)sv_malloc_n(np, sizeof *L.count);
+    if (!L.count) return sv_fail(SV_ENOMEM, "out of memory for the background threshold");
+    st = sv_parallel_for(np, lowest_piece, &L);
+    for (p = 0; p < np; p++) c += L.count[p];
+    SV_FREE(L.count);
+    if (st != SV_OK) return st;
+    if ((double)c < AUTO_BG_SHARE * (double)img->nvox) return SV_OK;
+    *threshold = nextafter(lo, HUGE_VAL); /* below it: exactly the voxels at lo */
+    *share = (double)c / (double)img->nvox;
+    return SV_OK;
+}
+
 /* A record for a voxel of scaled value val: background (below the
  * threshold, or NaN) or unlabelled with the value normalised to 0..65535. */
 static vox record_of(double val, double lo, double range, double threshold)

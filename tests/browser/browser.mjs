@@ -118,7 +118,7 @@ export const pointOn = (page, view, col, row) =>
   }, [view, col, row]);
 
 /**
- * Compute supervoxels in the app: fill the count and the background threshold ('' = none), click
+ * Compute supervoxels in the app: fill the count and the background ('auto', 'none' or a number), click
  * Compute and wait for "N supervoxels in X s" (the status is cleared first, so a second compute
  * waits for its own). Returns the session's supervoxel count.
  * @returns {Promise<number>}

@@ -56,7 +56,8 @@ async function strokeCount(c0, c1) {
 
 test('supervoxels compute in the worker with a progress bar; boundaries show in every view', async () => {
   await page.fill('#sv-count', '4000');
-  await page.fill('#sv-threshold', '1');
+  // the background field reads "auto" until the user changes it
+  assert.equal(await page.inputValue('#sv-threshold'), 'auto');
   await page.evaluate(() => {
     window.__progress = false;
     new MutationObserver(() => {
@@ -66,6 +67,17 @@ test('supervoxels compute in the worker with a progress bar; boundaries show in 
   await page.click('#sv-compute');
   await page.waitForFunction(() => /supervoxels in/.test(document.getElementById('sv-status').textContent), null, { timeout: 60000 });
   assert.ok(await page.evaluate(() => window.__progress), 'progress bar shown');
+  // auto: the zeros around the demo's skull-stripped brain are background, and the status says so
+  const status = await page.textContent('#sv-status');
+  assert.match(status, /supervoxels in [\d.]+ s; background: 5\d\.\d% of voxels, the lowest value \(auto\)/);
+  const bad = await page.evaluate(() => {
+    const { session } = window.supervox;
+    const img = session.volume.data, lab = session.supervoxels.labels;
+    let n = 0;
+    for (let i = 0; i < lab.length; i++) n += (img[i] === 0) !== (lab[i] === 0) ? 1 : 0;
+    return n;
+  });
+  assert.equal(bad, 0, 'background is exactly the zero voxels');
   const count = await page.evaluate(() => window.supervox.session.supervoxels.count);
   assert.ok(count > 3200 && count < 5000, `${count} supervoxels`);
   assert.equal(await page.evaluate(() => window.supervox.settings.tool), 'stroke');
@@ -227,5 +239,24 @@ test('the brush size widens a stroke: a wider path touches more supervoxels', as
   const wide = await strokeCount(60, 64);
   assert.ok(thin > 0 && wide > thin, `painted with a 1 mm path ${thin}, with 15 mm ${wide}`);
   await page.selectOption('#stroke-mode', 'paint');
+  assert.deepEqual(errors, []);
+});
+
+test('the background field takes auto, none or a number; anything else is refused in plain words', async () => {
+  const before = await page.evaluate(() => window.supervox.session.supervoxels.count);
+  await page.fill('#sv-threshold', 'dark');
+  await page.click('#sv-compute');
+  await page.waitForSelector('#error:not([hidden])');
+  assert.match(await page.textContent('#error-text'), /for the background "auto", "none" or a number/);
+  assert.equal(await page.evaluate(() => window.supervox.session.supervoxels.count), before, 'the supervoxels are kept');
+  await page.click('#error-close');
+  // none: every voxel belongs to a supervoxel, the air around the brain too
+  await h.computeSupervoxels(page, '4000', 'none');
+  assert.match(await page.textContent('#sv-status'), /supervoxels in [\d.]+ s; no background$/);
+  assert.equal(await page.evaluate(() => window.supervox.session.supervoxels.labels.indexOf(0)), -1);
+  // a number: below it
+  await h.computeSupervoxels(page, '4000', '40');
+  assert.match(await page.textContent('#sv-status'), /background: \d+\.\d% of voxels, below 40$/);
+  await shot('supervoxels-background-number');
   assert.deepEqual(errors, []);
 });

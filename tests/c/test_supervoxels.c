@@ -194,6 +194,60 @@ static void background_is_never_a_supervoxel(void)
     sv_volume_free(v);
 }
 
+/* sv_auto_threshold: the lowest value is background when at least 5% of the
+ * voxels hold it (padding), whatever the type and the sign of the scaling;
+ * otherwise, and for a constant image, there is none. */
+static void the_automatic_background_is_the_padding_the_image_marks(void)
+{
+    sv_volume *v = phantom(40, 36, 30);
+    sv_sv_params p;
+    uint32_t *lab, count;
+    double t, share;
+    size_t i, pad = 0;
+    int bad = 0;
+    int32_t d[3] = {10, 10, 10};
+    /* no padding: the lowest value (50) is held by under 5% of the voxels */
+    for (i = 0; i < v->nvox; i += 25) ((int16_t *)v->data)[i] = 50;
+    CHECK_EQ_INT(sv_auto_threshold(v, &t, &share), SV_OK);
+    CHECK(t == -HUGE_VAL && share == 0);
+    /* padding of -1024 in the first 6 of 40 columns: 15% */
+    for (i = 0; i < v->nvox; i++)
+        if (i % 40 < 6) ((int16_t *)v->data)[i] = -1024, pad++;
+    CHECK_EQ_INT(sv_auto_threshold(v, &t, &share), SV_OK);
+    CHECK(t > -1024 && t < -1023.999);
+    CHECK(fabs(share - (double)pad / (double)v->nvox) < 1e-12);
+    sv_sv_params_default(&p);
+    p.target_count = 100;
+    p.threshold = t;
+    CHECK_EQ_INT(sv_supervoxels(v, &p, NULL, NULL, &lab, &count), SV_OK);
+    for (i = 0; i < v->nvox; i++) bad += (i % 40 < 6) != (lab[i] == 0);
+    CHECK_EQ_INT(bad, 0);
+    sv_free(lab);
+    sv_volume_free(v);
+
+    /* uint8 with a negative slope: the lowest scaled value is the largest stored one */
+    sv_volume_create(d, SV_DT_UINT8, &v);
+    for (i = 0; i < v->nvox; i++) ((uint8_t *)v->data)[i] = (uint8_t)(i % 10 < 3 ? 7 : (i * 7919) % 7);
+    v->scl_slope = -2;
+    v->scl_inter = 10;
+    CHECK_EQ_INT(sv_auto_threshold(v, &t, &share), SV_OK);
+    CHECK(t > -4 && t < -3.999);
+    CHECK(fabs(share - 0.3) < 1e-12);
+    sv_volume_free(v);
+
+    /* float32 with NaN (never counted) and a lowest value on 10% of the voxels */
+    sv_volume_create(d, SV_DT_FLOAT32, &v);
+    for (i = 0; i < v->nvox; i++) ((float *)v->data)[i] = i % 10 == 0 ? -5.5f : i % 10 == 1 ? NAN : (float)(i % 97);
+    CHECK_EQ_INT(sv_auto_threshold(v, &t, &share), SV_OK);
+    CHECK(t > -5.5 && t < -5.499);
+    CHECK(fabs(share - 0.1) < 1e-12);
+    /* a constant image: no background */
+    for (i = 0; i < v->nvox; i++) ((float *)v->data)[i] = 3;
+    CHECK_EQ_INT(sv_auto_threshold(v, &t, &share), SV_OK);
+    CHECK(t == -HUGE_VAL && share == 0);
+    sv_volume_free(v);
+}
+
 static int cancel_soon(void *ctx, double f)
 {
     (void)f;
@@ -380,6 +434,7 @@ void suite_supervoxels(void)
     RUN(deterministic);
     RUN(anisotropic_spacing_changes_shapes);
     RUN(background_is_never_a_supervoxel);
+    RUN(the_automatic_background_is_the_padding_the_image_marks);
     RUN(cancel_and_bad_parameters);
     RUN(index_refuses_bad_ids);
 }

@@ -209,6 +209,9 @@ def test_supervoxels_cli():
     nifti_tool_ok(dst)
     code, out, err = run_cli("supervoxels", src_path, "-o", dst, "--compactness", "-1")
     assert_one_line_error(code, out, err, src_path)
+    code, out, err = run_cli("supervoxels", src_path, "-o", dst, "--threshold", "nothing")
+    if code != 2 or "--threshold: not a number: nothing" not in err:
+        raise AssertionError(f"exit {code}: {err!r}")
 
 
 def test_propagate_cli():
@@ -217,6 +220,15 @@ def test_propagate_cli():
     code, out, err = run_cli("supervoxels", img_path, "-o", sv_path, "--count", "3000")
     if code != 0:
         raise AssertionError(err.strip())
+    # by default the background is automatic: here the zeros around the skull-stripped brain
+    data = np.asanyarray(nib.load(img_path).dataobj)
+    sv = np.asanyarray(nib.load(sv_path).dataobj)
+    if not ((sv == 0) == (data == 0)).all() or "background (automatic)" not in err:
+        raise AssertionError(f"background is not the zero voxels: {err!r}")
+    none_path = os.path.join(OUT, "brain_sv_none.nii.gz")
+    code, out, err = run_cli("supervoxels", img_path, "-o", none_path, "--count", "3000", "--threshold", "none")
+    if code != 0 or (np.asanyarray(nib.load(none_path).dataobj) == 0).any() or "background" in err:
+        raise AssertionError(f"--threshold none left a background: {err!r}")
     strokes = os.path.join(OUT, "strokes.json")
     # a straight line along i on slice j = 70 (axial in this LIA volume), k = 90
     with open(strokes, "w") as f:

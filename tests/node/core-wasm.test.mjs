@@ -158,3 +158,38 @@ test('supervoxels in wasm equal the native CLI output, voxel for voxel', async (
     core.freeVolume(h);
   }
 });
+
+test('the automatic background: the same map in wasm as the CLI by default; exactly the padding', async () => {
+  const src = path.join(DATA, 'brain/norm_crop.nii.gz');
+  const out = path.join(tmp, 'sv-auto.nii');
+  const r = cli('supervoxels', src, '-o', out, '--count', '3000');
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /background \(automatic\): the 5\d\.\d% of voxels at the lowest value, 0/);
+  const h = core.openNifti(read(src));
+  const segs = [];
+  try {
+    const img = new Uint8Array(core.volumeData(h));
+    const zeros = img.reduce((a, x) => a + (x === 0 ? 1 : 0), 0);
+    const auto = core.createSegmenter(h, { count: 3000, compactness: 0.1, threshold: 'auto' });
+    segs.push(auto.seg);
+    assert.ok(auto.background.threshold !== null && auto.background.threshold > 0 && auto.background.threshold < 1e-300);
+    assert.equal(auto.background.voxels, zeros);
+    const nat = core.openNifti(read(out));
+    try {
+      const natLabels = new Uint32Array(core.volumeData(nat));
+      const labels = core.segmenterLabels(auto.seg, natLabels.length);
+      assert.ok(Buffer.from(labels.buffer).equals(Buffer.from(natLabels.buffer)), 'maps differ');
+      let bad = 0;
+      for (let i = 0; i < img.length; i++) bad += (img[i] === 0) !== (labels[i] === 0) ? 1 : 0;
+      assert.equal(bad, 0, 'background is not exactly the zero voxels');
+    } finally {
+      core.freeVolume(nat);
+    }
+    const none = core.createSegmenter(h, { count: 3000, compactness: 0.1, threshold: null });
+    segs.push(none.seg);
+    assert.deepEqual(none.background, { threshold: null, voxels: 0 });
+  } finally {
+    segs.forEach((s) => core.freeSegmenter(s));
+    core.freeVolume(h);
+  }
+});

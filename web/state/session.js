@@ -48,7 +48,7 @@ export class Session {
     this.cursor = [0, 0, 0];
     this.window = { lo: 0, hi: 1 };
     this.history = { undo: 0, redo: 0 };
-    /** @type {{seg: number, count: number, labels: Uint32Array, levels: {groups: number[], maps: (Uint32Array | null)[]}} | null} */
+    /** @type {{seg: number, count: number, labels: Uint32Array, levels: {groups: number[], maps: (Uint32Array | null)[]}, background: {threshold: number | null, voxels: number}} | null} */
     this.supervoxels = null;
     /** granularity: 0 fine, 1 and 2 coarser merges (no recomputation) */
     this.svLevel = 0;
@@ -415,7 +415,7 @@ export class Session {
 
   /**
    * Compute supervoxels in the worker (replacing earlier ones).
-   * @param {{count: number, compactness: number, threshold: number | null}} p
+   * @param {{count: number, compactness: number, threshold: number | null | 'auto'}} p threshold: see Core.createSegmenter
    * @param {(f: number) => void} [onProgress]
    */
   async computeSupervoxels(p, onProgress) {

@@ -397,19 +397,27 @@
 
     /**
      * Supervoxels of an image with their index and graph, ready for strokes.
+     * threshold: voxels below it are background; null or undefined: none; 'auto': the
+     * image's lowest value if at least 5% of its voxels hold it (sv_auto_threshold).
+     * background: the threshold used (null: none) and the voxels it made background.
      * @param {number} v image handle
-     * @param {{count?: number, sizeMm?: number, compactness?: number, threshold?: number}} p
+     * @param {{count?: number, sizeMm?: number, compactness?: number, threshold?: number | null | 'auto'}} p
      * @param {(fraction: number) => void} [onProgress]
-     * @returns {{seg: number, count: number}} free with freeSegmenter
+     * @returns {{seg: number, count: number, background: {threshold: number | null, voxels: number}}} free with freeSegmenter
      */
     createSegmenter(v, p, onProgress) {
       const M = this.M;
       M.onProgress = onProgress || null;
       try {
-        const thr = p.threshold === undefined || p.threshold === null ? -Infinity : p.threshold;
+        let thr = p.threshold === undefined || p.threshold === null ? -Infinity : p.threshold;
+        if (thr === 'auto') {
+          thr = M._svw_auto_threshold(v);
+          if (Number.isNaN(thr)) throw this.lastError();
+        }
         const seg = M._svw_segmenter_create(v, p.count || 0, p.sizeMm || 0, p.compactness || 0.1, thr) >>> 0;
         if (!seg) throw this.lastError();
-        return { seg, count: M._svw_last_len() >>> 0 };
+        const count = M._svw_last_len() >>> 0;
+        return { seg, count, background: { threshold: thr === -Infinity ? null : thr, voxels: M._svw_segmenter_background(seg) } };
       } finally {
         M.onProgress = null;
       }

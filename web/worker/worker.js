@@ -242,11 +242,11 @@ const ops = {
   /** Supervoxels with their index and graph; the map is copied to the page for drawing. */
   async computeSupervoxels({ image, count, compactness, threshold, nvox }, progress) {
     const c = await core();
-    const { seg, count: n } = c.createSegmenter(image, { count, compactness, threshold }, (f) => progress('supervoxels', f));
+    const { seg, count: n, background } = c.createSegmenter(image, { count, compactness, threshold }, (f) => progress('supervoxels', f));
     const labels = c.segmenterLabels(seg, nvox);
     const levels = c.segmenterLevels(seg);
     const transfer = [labels.buffer, ...levels.maps.filter((m) => m).map((m) => /** @type {Uint32Array} */ (m).buffer)];
-    return { result: { seg, count: n, labels, levels }, transfer };
+    return { result: { seg, count: n, labels, levels, background }, transfer };
   },
 
   async freeSegmenter({ seg }) {

@@ -30,6 +30,15 @@ typedef struct sv_sv_params {
 /* Defaults: 20 000 supervoxels, compactness 0.1, no background. */
 void sv_sv_params_default(sv_sv_params *p);
 
+/* The background an image marks itself: its lowest value when at least 5% of
+ * its voxels hold exactly that value (the zeros around a skull-stripped or
+ * padded brain, the padding outside a CT's field of view), else none.
+ * *threshold receives a threshold for sv_sv_params (below it: exactly the
+ * voxels at the minimum) or -HUGE_VAL, and *share their share of the volume
+ * (0 when none). What the CLI and the app use unless told a number or none.
+ * Two passes over the volume; no scratch beyond a count per 2^20 voxels. */
+sv_status sv_auto_threshold(const sv_volume *img, double *threshold, double *share);
+
 /* A progress callback: fraction 0..1; return non-zero to cancel. May be NULL. */
 typedef int (*sv_progress_fn)(void *ctx, double fraction);
 
