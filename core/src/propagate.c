@@ -38,7 +38,7 @@
  * it is a thin sheet, 0.04 -> 0.87). Without walls, the strokes' own reach
  * (at least 1.5 supervoxels).
  * A label's strokes work together: the workspace remembers the last 32 paint
- * strokes, and a new one competes jointly with the earlier strokes of its
+ * and erase strokes, and a new one competes jointly with the earlier strokes of its
  * label that still stand (90% of their voxels still hold the label, so undone
  * or erased strokes drop out) and are linked to it (the 4 nearest that
  * strokes_linked accepts: one label on two separate structures stays two):
@@ -53,6 +53,12 @@
  * seeds (crosses on 3 slices of a hippocampus, then of the amygdala with
  * another label: hippocampus 0.68 -> 0.74, amygdala 0.62 -> 0.66 Dice; the
  * amygdala's spread no longer paints over the hippocampus).
+ * Erase strokes that still stand (90% of their voxels still cleared of
+ * their label, or of every label for an erase of label 0) compete the same
+ * way: what a user erased is a background marker for later paint strokes
+ * of that label, so a stroke on the next slice does not flood back into a
+ * leak the user just cleared (as background seeds in ITK-SNAP's and 3D
+ * Slicer's seeded segmentation). Undo the erase and it drops out.
  * MEMORY: graph ~ (40 + 24 x degree) bytes per supervoxel (adjacency both
  * ways and its edge weights); the stroke workspace 35 bytes per supervoxel
  * (flags, sides, best keys, the flood's heap, slots and stack), sized once;
@@ -533,8 +539,9 @@ struct sv_stroke_ws {
     fent *heap;     /* the flood's queue (count + 1 entries) */
     uint32_t *hpos; /* per supervoxel: its slot in heap, or FLOOD_OUT */
     uint32_t *stack; /* the flood's supervoxels decided at the current key (count + 1) */
-    /* the recent paint strokes (a ring), so a new stroke of a label competes
-     * together with the earlier strokes of that label that still stand */
+    /* the recent paint and erase strokes (a ring), so a new stroke of a label
+     * competes together with the earlier strokes of that label that still
+     * stand, and against what was erased */
     struct memo {
         sv_stroke st;   /* its points are pts */
         double *pts;
@@ -1274,11 +1281,13 @@ oom:
     return sv_fail(SV_ENOMEM, "out of memory propagating the stroke");
 }
 
-/* Counts a stroke's voxels that still hold its label (has it been erased or
- * painted over since?). */
+/* Counts a stroke's voxels that still hold what it left: its label for a
+ * paint stroke (has it been erased or painted over since?); for an erase
+ * stroke, no longer its label (any label, if its label is 0). */
 typedef struct standing {
     const uint8_t *d;
     uint8_t label;
+    int erased;
     size_t n, same;
 } standing;
 
@@ -1287,7 +1296,7 @@ static int standing_voxel(void *ctx, size_t idx, const int32_t p[3])
     standing *c = (standing *)ctx;
     (void)p;
     c->n++;
-    c->same += c->d[idx] == c->label;
+    c->same += c->erased ? (c->label ? c->d[idx] != c->label : c->d[idx] == 0) : c->d[idx] == c->label;
     return 0;
 }
 
@@ -1312,7 +1321,7 @@ static int rival_voxel(void *ctx, size_t idx, const int32_t p[3])
     return 0;
 }
 
-/* Remember a paint stroke (a copy) in the workspace's ring; 0 on out of memory
+/* Remember a paint or erase stroke (a copy) in the workspace's ring; 0 on out of memory
  * (then it is simply not remembered). */
 static int remember(sv_stroke_ws *ws, const sv_stroke *st)
 {
@@ -1397,16 +1406,20 @@ sv_status sv_propagate(sv_history *h, sv_volume *layer, const sv_segmenter *s, c
         for (j = 0; ws != own && j < ws->nmemo; j++) {
             const struct memo *mo = &ws->memo[(ws->next + SV_STROKE_MEMORY - 1 - j) % SV_STROKE_MEMORY];
             standing c;
+            int erase = mo->st.mode == SV_STROKE_ERASE;
+            if (erase && mo->label && mo->label != st->label) continue; /* erased another label */
             c.d = (const uint8_t *)layer->data;
             c.label = mo->label;
+            c.erased = erase;
             c.n = c.same = 0;
             visit_stroke(s->image, &mo->st, standing_voxel, &c);
             if (!c.n || c.same * 10 < c.n * 9) continue; /* undone, erased or painted over */
-            if (mo->label != st->label) {
+            if (erase || mo->label != st->label) {
                 /* another label's stroke that stands: its supervoxels are
                  * that label's, background markers in this competition, so
                  * labels drawn side by side meet between their strokes (as
-                 * seeds compete in 3D Slicer's Grow from seeds) */
+                 * seeds compete in 3D Slicer's Grow from seeds); an erase
+                 * that stands: the user said "not this" there */
                 visit_stroke(s->image, &mo->st, rival_voxel, &t);
                 continue;
             }
@@ -1454,7 +1467,7 @@ sv_status sv_propagate(sv_history *h, sv_volume *layer, const sv_segmenter *s, c
             break;
         }
         rc = sv_history_end(h, res); /* on out of memory, end rolls the step back */
-        if (!bad && rc == SV_OK && st->mode == SV_STROKE_PAINT && ws != own) remember(ws, st);
+        if (!bad && rc == SV_OK && (st->mode == SV_STROKE_PAINT || st->mode == SV_STROKE_ERASE) && ws != own) remember(ws, st);
         if (bad && rc == SV_OK) {
             sv_volume *which;
             sv_history_undo(h, &which, NULL); /* a partial stroke is no stroke */

@@ -297,6 +297,66 @@ static void labels_drawn_side_by_side_meet_between_their_strokes(void)
     flat = 0;
 }
 
+/* Voxels of label on slice 4 within 4 of row j = 20, i >= 24: under erase_end()'s path. */
+static size_t end_painted(const fixture *f, int label)
+{
+    size_t n = 0;
+    int i, j;
+    for (j = 16; j <= 24; j++)
+        for (i = 24; i < 48; i++) n += ((uint8_t *)f->layer->data)[i + 48 * (j + 40 * 4)] == label;
+    return n;
+}
+
+/* An erase stroke of `label` along i on slice 4, 9 voxels wide: the far end of a cross's spread. */
+static void erase_end(fixture *f, int label)
+{
+    double line[6] = {24, 20, 4, 47, 20, 4};
+    sv_stroke e = {2, 0, SV_STROKE_ERASE, 9, line, 2, 0};
+    e.label = (uint8_t)label;
+    CHECK_EQ_INT(sv_propagate(f->h, f->layer, &f->seg, &e, NULL), SV_OK);
+}
+
+static void what_was_erased_stays_erased_under_later_strokes(void)
+{
+    /* in a region with no edge: a cross of label 1 on slice 8 spreads to
+     * about slice 2; the user erases its end on slice 4, then draws another
+     * cross of label 1 on slice 12, which joins the first. Pass 0, no
+     * erase: the joined strokes label slice 4 under the erase path. Pass 1:
+     * the erase stands, so its supervoxels are background markers and stay
+     * clear, while slices 8..14 stay labelled (all but a tenth, which the
+ * erase's markers win in the competition where no edge decides). Pass 2: the erase undone
+     * first (it no longer stands): as pass 0. Pass 3: an erase of label 2
+     * (nothing to clear) does not hold label 1 back. */
+    fixture f;
+    sv_volume *which;
+    int pass;
+    size_t plain_end = 0, plain_mid = 0;
+    flat = 1;
+    for (pass = 0; pass < 4; pass++) {
+        if (!setup(&f, -HUGE_VAL)) { CHECK(0); flat = 0; return; }
+        cross_at(&f, 8, 1, 1);
+        CHECK(end_painted(&f, 1) > 50);
+        if (pass > 0) {
+            erase_end(&f, pass == 3 ? 2 : 0);
+            if (pass < 3) CHECK_EQ_INT((int)end_painted(&f, 1), 0);
+        }
+        if (pass == 2) CHECK_EQ_INT(sv_history_undo(f.h, &which, NULL), SV_OK);
+        cross_at(&f, 12, 1, 1);
+        if (pass == 0) {
+            plain_end = end_painted(&f, 1);
+            plain_mid = slices_painted(&f, 8, 14, 1);
+            CHECK(plain_end > 50);
+        } else if (pass == 1) {
+            CHECK_EQ_INT((int)end_painted(&f, 1), 0);
+            CHECK(slices_painted(&f, 8, 14, 1) * 5 >= plain_mid * 4); /* 90% in the run that set this */
+        } else {
+            CHECK_EQ_INT((int)end_painted(&f, 1), (int)plain_end);
+        }
+        teardown(&f);
+    }
+    flat = 0;
+}
+
 /* The bar's voxels, and the voxels outside it labelled 1. */
 static void bar_count(const fixture *f, size_t *in, size_t *outside)
 {
@@ -639,6 +699,7 @@ void suite_propagate(void)
     RUN(paint_follows_a_strong_edge);
     RUN(strokes_of_a_label_join_while_they_stand);
     RUN(labels_drawn_side_by_side_meet_between_their_strokes);
+    RUN(what_was_erased_stays_erased_under_later_strokes);
     RUN(without_edges_the_label_keeps_to_the_strokes);
     RUN(a_walled_label_goes_as_far_as_its_edges);
     RUN(a_label_edges_enclose_at_a_longer_reach_goes_there);

@@ -9,7 +9,10 @@
  *          from them as far over the supervoxel graph as the image's edges and
  *          the stroke's own intensities say (a marker competition, below);
  *   brush  only the touched voxels themselves;
- *   erase  the touched supervoxels' voxels holding `label` (any label if 0).
+ *   erase  the touched supervoxels' voxels holding `label` (any label if 0);
+ *          while they stay cleared, later paint strokes of that label (of
+ *          any, for 0) treat them as background markers: they do not flood
+ *          back into what the user erased.
  * Background (supervoxel id 0) is never painted. Every stroke is one undo step.
  */
 #ifndef SUPERVOX_PROPAGATE_H
