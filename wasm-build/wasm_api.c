@@ -333,6 +333,7 @@ typedef struct svw_seg {
     uint32_t *level[SVW_LEVELS];  /* level[0] unused (fine); else merge maps */
     uint32_t groups[SVW_LEVELS];
     sv_segmenter seg;
+    uint8_t *preview; /* count + 1: the last svw_preview's answer */
 } svw_seg;
 
 void svw_segmenter_free(svw_seg *s)
@@ -340,6 +341,7 @@ void svw_segmenter_free(svw_seg *s)
     int l;
     if (!s) return;
     for (l = 1; l < SVW_LEVELS; l++) free(s->level[l]);
+    free(s->preview);
     sv_stroke_ws_free(s->seg.ws);
     sv_sv_graph_free(s->g);
     sv_sv_index_free(s->ix);
@@ -432,10 +434,36 @@ int32_t *svw_propagate(sv_history *h, sv_volume *layer, svw_seg *s, int level, i
     return g_status == SV_OK ? put_edit(&r) : NULL;
 }
 
-/* Bytes the segmenter keeps resident: the map, the index and the graph. */
+/* What svw_propagate would set with the same arguments, changing nothing
+ * (sv_propagate_preview): a buffer of count + 1 bytes, 1 per fine
+ * supervoxel it would set, owned by the segmenter (valid until the next
+ * call); 0 on failure. */
+uint8_t *svw_preview(sv_volume *layer, svw_seg *s, int level, int axis, int label, int mode, double width,
+                     const double *points, int npoints)
+{
+    sv_stroke st;
+    if (level < 0 || level >= SVW_LEVELS) level = 0;
+    if (!s->preview && !(s->preview = (uint8_t *)malloc((size_t)s->g->count + 1))) {
+        g_status = SV_ENOMEM;
+        return NULL;
+    }
+    s->seg.level = level ? s->level[level] : NULL;
+    s->seg.level_groups = s->groups[level];
+    st.axis = axis;
+    st.label = (uint8_t)label;
+    st.mode = (sv_stroke_mode)mode;
+    st.width = width;
+    st.points = points;
+    st.npoints = npoints > 0 ? (size_t)npoints : 0;
+    st.only_unlabelled = 0;
+    g_status = sv_propagate_preview(layer, &s->seg, &st, s->preview);
+    return g_status == SV_OK ? s->preview : NULL;
+}
+
 /* Voxels of the segmenter's background (supervoxel 0). */
 double svw_segmenter_background(const svw_seg *s) { return (double)(s->ix->offsets[1] - s->ix->offsets[0]); }
 
+/* Bytes the segmenter keeps resident: the map, the index and the graph. */
 double svw_segmenter_bytes(const svw_seg *s)
 {
     size_t n = s->ix->offsets[s->ix->count + 1] - s->ix->offsets[0];

@@ -108,6 +108,48 @@ $('error-close').addEventListener('click', () => showError(null));
 /** @type {SliceView | View3D | null} */
 let focused = null;
 
+/**
+ * The preview of a paint stroke being drawn: what it would label if released now, asked of the
+ * worker (the same decision as the stroke, nothing changed) and shown in every view. One request
+ * at a time; while one runs, only the latest path waits. Touch and erase strokes set what they
+ * touch, which the views already show.
+ */
+const preview = {
+  busy: false,
+  /** @type {{axis: number, mode: string, points: number[][], width: number} | null} */
+  next: null,
+  gen: 0,
+  /** @param {{axis: number, mode: string, points: number[][], width: number}} stroke */
+  request(stroke) {
+    if (stroke.mode !== 'paint') return;
+    this.next = stroke;
+    if (!this.busy) this.run();
+  },
+  async run() {
+    const gen = this.gen;
+    this.busy = true;
+    try {
+      while (this.next && gen === this.gen) {
+        const st = this.next;
+        this.next = null;
+        const marks = await session.previewStroke(st).catch(() => null); // advisory: the stroke itself reports errors
+        if (gen === this.gen && marks) {
+          session.preview = marks;
+          allViews.forEach((v) => v.requestDraw());
+        }
+      }
+    } finally {
+      this.busy = false;
+    }
+  },
+  /** The stroke was released (or abandoned): answers still on their way are dropped. */
+  stop() {
+    this.gen++;
+    this.next = null;
+    session.preview = null;
+  },
+};
+
 /** @type {import('./views/slice-view.js').ViewHost} */
 const host = {
   session,
@@ -123,7 +165,9 @@ const host = {
     strokeMode: settings.strokeMode,
     boundaries: settings.boundaries,
   }),
+  previewStroke: (stroke) => preview.request(stroke),
   stroke: (stroke) => {
+    preview.stop();
     session
       .propagate(stroke)
       .then((edit) => {
@@ -132,6 +176,7 @@ const host = {
       .catch((e) => showError(`The stroke could not be applied: ${e.message}`))
       .finally(() => {
         session.highlight?.fill(0);
+        session.preview = null;
         allViews.forEach((v) => v.requestDraw());
       });
   },
@@ -1077,6 +1122,10 @@ Object.defineProperty(window, 'supervox', {
     openFiles,
     computeSupervoxels,
     toggle3d,
+    /** no stroke preview is being computed or waiting */
+    get previewIdle() {
+      return !preview.busy && !preview.next;
+    },
     /** which core runs: {threads, threaded}, null until it started */
     get core() {
       return coreInfo;

@@ -1339,19 +1339,24 @@ static int remember(sv_stroke_ws *ws, const sv_stroke *st)
     return 1;
 }
 
-sv_status sv_propagate(sv_history *h, sv_volume *layer, const sv_segmenter *s, const sv_stroke *st, sv_edit_result *res)
+/* Check a stroke and decide what it labels, without changing anything: the
+ * touched voxels in t, the touched supervoxels (bit 1 of ws->sv; whole
+ * groups at a coarser level) and, for paint, side[] = 1 for the supervoxels
+ * it labels. *wsp: the workspace used (s->ws, or *own, made here when s has
+ * none of the right size: the caller frees it). */
+static sv_status decide(const sv_volume *layer, const sv_segmenter *s, const sv_stroke *st, touched *t, sv_stroke_ws **wsp,
+                        sv_stroke_ws **own)
 {
-    touched t;
     uint8_t *side;
-    const uint8_t *d;
     sv_status rc;
     size_t i;
     uint32_t id, n = s->graph->count;
-    sv_stroke_ws *ws = s->ws, *own = NULL;
+    sv_stroke_ws *ws = s->ws;
     int32_t slice;
     double ones[3] = {1, 1, 1};
-    memset(&t, 0, sizeof t);
-    if (res) res->changed = 0;
+    memset(t, 0, sizeof *t);
+    *own = NULL;
+    *wsp = NULL;
     if (st->axis < 0 || st->axis > 2) return sv_fail(SV_EINVAL, "stroke axis %d is not 0, 1 or 2", st->axis);
     if (st->npoints < 1 || !st->points) return sv_fail(SV_EINVAL, "a stroke needs at least one point");
     if (!(st->width >= 1 && st->width <= 1000)) return sv_fail(SV_EINVAL, "stroke width %g is outside 1..1000 voxels", st->width);
@@ -1368,22 +1373,20 @@ sv_status sv_propagate(sv_history *h, sv_volume *layer, const sv_segmenter *s, c
             return sv_fail(SV_EINVAL, "stroke point %zu is off the stroke's slice %ld", i + 1, (long)slice);
     }
     if (!ws || ws->count != n) {
-        rc = sv_stroke_ws_create(n, &own);
+        rc = sv_stroke_ws_create(n, own);
         if (rc != SV_OK) return rc;
-        ws = own;
+        ws = *own;
     }
+    *wsp = ws;
     memset(ws->sv, 0, (size_t)n + 1);
     memset(ws->side, 0, (size_t)n + 1);
-    t.ws = ws;
-    t.labels = s->labels;
+    t->ws = ws;
+    t->labels = s->labels;
     side = ws->side;
     for (i = 0; i < st->npoints; i++) {
         const double *a = st->points + 3 * (i ? i - 1 : 0), *b = st->points + 3 * i;
-        sv_capsule_visit(s->image->dim, ones, st->axis, a, b, st->width / 2.0, touch_voxel, &t);
-        if (t.oom) {
-            rc = sv_fail(SV_ENOMEM, "out of memory for the stroke");
-            goto done;
-        }
+        sv_capsule_visit(s->image->dim, ones, st->axis, a, b, st->width / 2.0, touch_voxel, t);
+        if (t->oom) return sv_fail(SV_ENOMEM, "out of memory for the stroke");
     }
     if (s->level && s->level_groups <= n) {
         /* a coarser level: every supervoxel of a touched group counts as touched */
@@ -1403,7 +1406,7 @@ sv_status sv_propagate(sv_history *h, sv_volume *layer, const sv_segmenter *s, c
         const sv_stroke *cand[SV_STROKE_MEMORY], *set[SV_STROKE_JOIN + 1];
         size_t m = 0, nc = 0, j, q;
         set[m++] = st;
-        for (j = 0; ws != own && j < ws->nmemo; j++) {
+        for (j = 0; ws != *own && j < ws->nmemo; j++) {
             const struct memo *mo = &ws->memo[(ws->next + SV_STROKE_MEMORY - 1 - j) % SV_STROKE_MEMORY];
             standing c;
             int erase = mo->st.mode == SV_STROKE_ERASE;
@@ -1420,7 +1423,7 @@ sv_status sv_propagate(sv_history *h, sv_volume *layer, const sv_segmenter *s, c
                  * labels drawn side by side meet between their strokes (as
                  * seeds compete in 3D Slicer's Grow from seeds); an erase
                  * that stands: the user said "not this" there */
-                visit_stroke(s->image, &mo->st, rival_voxel, &t);
+                visit_stroke(s->image, &mo->st, rival_voxel, t);
                 continue;
             }
             if (strokes_linked(s, &mo->st, st)) cand[nc++] = &mo->st;
@@ -1434,15 +1437,27 @@ sv_status sv_propagate(sv_history *h, sv_volume *layer, const sv_segmenter *s, c
             cand[pick] = cand[--nc];
         }
         for (q = 1; q < m; q++) {
-            visit_stroke(s->image, set[q], touch_voxel, &t);
-            if (t.oom) {
-                rc = sv_fail(SV_ENOMEM, "out of memory for the stroke");
-                goto done;
-            }
+            visit_stroke(s->image, set[q], touch_voxel, t);
+            if (t->oom) return sv_fail(SV_ENOMEM, "out of memory for the stroke");
         }
-        rc = compete(s, set, m, &t, side);
-        if (rc != SV_OK) goto done;
+        return compete(s, set, m, t, side);
     }
+    return SV_OK;
+}
+
+sv_status sv_propagate(sv_history *h, sv_volume *layer, const sv_segmenter *s, const sv_stroke *st, sv_edit_result *res)
+{
+    touched t;
+    uint8_t *side;
+    const uint8_t *d;
+    sv_status rc;
+    size_t i;
+    uint32_t id, n = s->graph->count;
+    sv_stroke_ws *ws, *own;
+    if (res) res->changed = 0;
+    rc = decide(layer, s, st, &t, &ws, &own);
+    if (rc != SV_OK) goto done;
+    side = ws->side;
     rc = sv_history_begin(h, layer);
     if (rc != SV_OK) goto done;
     d = (const uint8_t *)layer->data;
@@ -1475,6 +1490,20 @@ sv_status sv_propagate(sv_history *h, sv_volume *layer, const sv_segmenter *s, c
         }
     }
 done:
+    sv_stroke_ws_free(own);
+    return rc;
+}
+
+sv_status sv_propagate_preview(const sv_volume *layer, const sv_segmenter *s, const sv_stroke *st, uint8_t *out)
+{
+    touched t;
+    sv_stroke_ws *ws, *own;
+    uint32_t id, n = s->graph->count;
+    sv_status rc = decide(layer, s, st, &t, &ws, &own);
+    if (rc == SV_OK) {
+        out[0] = 0;
+        for (id = 1; id <= n; id++) out[id] = st->mode == SV_STROKE_PAINT ? ws->side[id] == 1 : ws->sv[id] & 1;
+    }
     sv_stroke_ws_free(own);
     return rc;
 }

@@ -91,19 +91,50 @@ test('supervoxels compute in the worker with a progress bar; boundaries show in 
   await page.uncheck('#sv-boundaries');
 });
 
-test('a stroke highlights the supervoxels it touches, then labels the structure in 3D', async () => {
+test('a stroke highlights what it will label in every view before release, then labels exactly that in 3D', async () => {
   // the axial view of this LIA volume is across j; draw a short path in the right thalamus region
   const a = await pointOn('axial', 58, 95);
   const b = await pointOn('axial', 64, 97);
   await page.mouse.move(a.x, a.y);
   await page.mouse.down();
   await page.mouse.move(b.x, b.y, { steps: 5 });
+  // the worker's answer: the structure the paint stroke decides on, not only what it touches
+  await page.waitForFunction(() => window.supervox.session.preview !== null && window.supervox.previewIdle);
   await settle();
-  const cyan = await countPixels('axial', 'b > 150 && g > 150 && r < 150');
-  assert.ok(cyan > 20, `${cyan} highlighted pixels while drawing`);
+  const pre = await page.evaluate(() => {
+    const s = window.supervox.session;
+    const L = s.supervoxels.labels;
+    const pv = s.preview;
+    const voxels = [];
+    for (let i = 0; i < L.length; i++) if (pv[L[i]]) voxels.push(i);
+    return { previewed: pv.reduce((a, x) => a + x, 0), touched: s.highlight.reduce((a, x) => a + x, 0), voxels };
+  });
+  // (at 4000 supervoxels this path's structure is the two it touches; the last test sees it spread)
+  assert.ok(pre.previewed >= pre.touched && pre.touched > 0, `the preview holds ${pre.previewed} supervoxels, the path touches ${pre.touched}`);
+  // shown in the other views too, where the path itself is not: move their slices through the preview
+  await page.evaluate((i) => {
+    const s = window.supervox.session;
+    const [nx, ny] = s.dims;
+    window.supervox.views.sagittal.setSlice(i % nx);
+    window.supervox.views.coronal.setSlice(Math.floor(i / (nx * ny)));
+  }, pre.voxels[pre.voxels.length >> 1]);
+  await settle();
+  for (const v of ['axial', 'sagittal', 'coronal']) {
+    const cyan = await countPixels(v, 'b > 150 && g > 150 && r < 150');
+    assert.ok(cyan > 20, `${v}: ${cyan} highlighted pixels while drawing`);
+  }
   await shot('supervoxels-highlight');
   await page.mouse.up();
   await idle();
+  const same = await page.evaluate((voxels) => {
+    const s = window.supervox.session;
+    const d = s.layer.data;
+    const n = d.reduce((a, x) => a + (x === s.activeLabel ? 1 : 0), 0);
+    return { n, inPreview: voxels.filter((i) => d[i] === s.activeLabel).length, preview: s.preview };
+  }, pre.voxels);
+  assert.equal(same.n, pre.voxels.length, 'the stroke labels as many voxels as the preview showed');
+  assert.equal(same.inPreview, pre.voxels.length, 'and exactly those');
+  assert.equal(same.preview, null, 'the preview is cleared on release');
   const r = await page.evaluate(() => {
     const s = window.supervox.session;
     const [nx, ny] = s.dims;
@@ -298,5 +329,44 @@ test('what an erase stroke cleared stays clear when the label is painted again',
   assert.ok(r.erased > 100 && r.slices > 3, `the erase cleared ${r.erased} voxels on ${r.slices} slices`);
   assert.equal(r.back, 0, 'a later stroke painted back into what was erased');
   assert.ok(r.after >= r.first - r.erased, `the label went from ${r.first - r.erased} to ${r.after} voxels with the new stroke`);
+  assert.deepEqual(errors, []);
+});
+
+test('the preview of a paint stroke shows its spread beyond the touched supervoxels, in every view', async () => {
+  await h.computeSupervoxels(page, '20000', 'auto');
+  const a = await pointOn('axial', 58, 95);
+  const b = await pointOn('axial', 64, 97);
+  await page.mouse.move(a.x, a.y);
+  await page.mouse.down();
+  await page.mouse.move(b.x, b.y, { steps: 5 });
+  await page.waitForFunction(() => window.supervox.session.preview !== null && window.supervox.previewIdle);
+  const pre = await page.evaluate(() => {
+    const s = window.supervox.session;
+    const L = s.supervoxels.labels;
+    const pv = s.preview;
+    const [nx, ny] = s.dims;
+    const d = s.layer.data;
+    const slices = new Set();
+    let n = 0; // after the stroke: the label where it is now and in every previewed supervoxel
+    for (let i = 0; i < L.length; i++) {
+      if (pv[L[i]]) slices.add(Math.floor(i / nx) % ny);
+      if (pv[L[i]] || d[i] === s.activeLabel) n++;
+    }
+    return { previewed: pv.reduce((a, x) => a + x, 0), touched: s.highlight.reduce((a, x) => a + x, 0), n, slices: slices.size };
+  });
+  assert.ok(pre.previewed > pre.touched, `the preview holds ${pre.previewed} supervoxels, the path touches ${pre.touched}`);
+  assert.ok(pre.slices >= 3, `previewed on ${pre.slices} axial slices`);
+  await settle();
+  for (const v of ['axial', 'sagittal', 'coronal']) {
+    const cyan = await countPixels(v, 'b > 150 && g > 150 && r < 150');
+    assert.ok(cyan > 20, `${v}: ${cyan} highlighted pixels while drawing`);
+  }
+  await shot('supervoxels-preview-spread');
+  await page.mouse.up();
+  await idle();
+  const n = await page.evaluate(() => window.supervox.session.layer.data.reduce((a, x) => a + (x === window.supervox.session.activeLabel ? 1 : 0), 0));
+  assert.equal(n, pre.n, 'the stroke labels what the preview showed');
+  await page.keyboard.press('Control+z');
+  await idle();
   assert.deepEqual(errors, []);
 });

@@ -201,6 +201,61 @@ static void paint_follows_a_strong_edge(void)
     teardown(&f);
 }
 
+/* The preview marks the supervoxels whose voxels the stroke then sets, and
+ * changes nothing itself: not the layer, not the history, not the strokes
+ * remembered (a paint stroke after a preview labels what it does without). */
+static void a_preview_is_what_the_stroke_then_does(void)
+{
+    fixture f;
+    double line[6] = {29, 20, 12, 35, 20, 12}, across[6] = {20, 10, 9, 40, 30, 9};
+    sv_stroke paint = {2, 1, SV_STROKE_PAINT, 1, line, 2, 0}, touch = {2, 2, SV_STROKE_TOUCH, 3, across, 2, 0};
+    sv_stroke erase = {2, 0, SV_STROKE_ERASE, 1, across, 2, 0};
+    const sv_stroke *order[3];
+    uint8_t *pv, *copy;
+    size_t v, bad, marked;
+    int s, pass;
+    unsigned char *first = NULL;
+    order[0] = &paint;
+    order[1] = &touch;
+    order[2] = &erase;
+    for (pass = 0; pass < 2; pass++) {
+        if (!setup(&f, 150)) { CHECK(0); return; }
+        pv = (uint8_t *)malloc(f.count + 1);
+        copy = (uint8_t *)malloc(f.img->nvox);
+        for (s = 0; s < 3; s++) {
+            const sv_stroke *st = order[s];
+            uint8_t want = st->mode == SV_STROKE_ERASE ? 0 : st->label;
+            memcpy(copy, f.layer->data, f.img->nvox);
+            if (pass == 1) {
+                CHECK_EQ_INT(sv_propagate_preview(f.layer, &f.seg, st, pv), SV_OK);
+                CHECK_EQ_INT(memcmp(copy, f.layer->data, f.img->nvox), 0);
+                CHECK_EQ_INT((int)sv_history_undo_count(f.h), s);
+            }
+            CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, st, NULL), SV_OK);
+            bad = marked = 0;
+            for (v = 0; v < f.img->nvox; v++) {
+                uint8_t now = ((uint8_t *)f.layer->data)[v];
+                if (pass == 1 && f.labels[v]) { /* in a marked supervoxel: set; elsewhere: as before */
+                    marked += pv[f.labels[v]];
+                    bad += pv[f.labels[v]] ? now != want : now != copy[v];
+                }
+            }
+            CHECK_EQ_INT((int)bad, 0);
+            if (pass == 1) CHECK(marked > 100);
+        }
+        if (pass == 0) {
+            first = (unsigned char *)malloc(f.img->nvox);
+            memcpy(first, f.layer->data, f.img->nvox);
+        } else {
+            CHECK_EQ_INT(memcmp(first, f.layer->data, f.img->nvox), 0); /* previews change no later stroke */
+        }
+        free(pv);
+        free(copy);
+        teardown(&f);
+    }
+    free(first);
+}
+
 /* Voxels of the bar labelled 1 on slices k0..k1. */
 static size_t bar_painted(const fixture *f, int k0, int k1)
 {
@@ -700,6 +755,7 @@ void suite_propagate(void)
     RUN(strokes_of_a_label_join_while_they_stand);
     RUN(labels_drawn_side_by_side_meet_between_their_strokes);
     RUN(what_was_erased_stays_erased_under_later_strokes);
+    RUN(a_preview_is_what_the_stroke_then_does);
     RUN(without_edges_the_label_keeps_to_the_strokes);
     RUN(a_walled_label_goes_as_far_as_its_edges);
     RUN(a_label_edges_enclose_at_a_longer_reach_goes_there);

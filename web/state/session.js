@@ -54,6 +54,8 @@ export class Session {
     this.svLevel = 0;
     /** @type {Uint8Array | null} per supervoxel id: highlighted (a stroke in progress touches it) */
     this.highlight = null;
+    /** @type {Uint8Array | null} per fine supervoxel id: what the stroke in progress would label (previewStroke) */
+    this.preview = null;
     /** @type {Uint8Array | null} the image file, kept to restore the worker after a cancel */
     this.source = null;
     /** resolves when the core holds this session's volume and layers (after a restore) */
@@ -173,6 +175,7 @@ export class Session {
     this.source = source;
     this.supervoxels = null;
     this.highlight = null;
+    this.preview = null;
     this.history = { undo: 0, redo: 0 };
     this.emit('volume', this.volume);
     this.emit('layers');
@@ -430,6 +433,7 @@ export class Session {
     if (this.supervoxels) this.bridge.call('freeSegmenter', { seg: this.supervoxels.seg }).catch(() => {});
     this.supervoxels = r;
     this.highlight = new Uint8Array(r.levels.groups[this.svLevel] + 1);
+    this.preview = null;
     this.emit('supervoxels', r);
   }
 
@@ -437,6 +441,7 @@ export class Session {
   setLevel(level) {
     this.svLevel = level;
     if (this.supervoxels) this.highlight = new Uint8Array(this.supervoxels.levels.groups[level] + 1);
+    this.preview = null;
     this.emit('supervoxels', this.supervoxels);
   }
 
@@ -470,9 +475,25 @@ export class Session {
     }
     this.supervoxels = null;
     this.highlight = null;
+    this.preview = null;
     this.history = { undo: 0, redo: 0 };
     this.emit('history', this.history);
     this.emit('supervoxels', null);
+  }
+
+  /**
+   * What a stroke would label if released now (nothing changes): per fine supervoxel id, 1
+   * where it would set the voxels. The views show it while the stroke is drawn.
+   * @param {{axis: number, mode: string, points: number[][], width?: number}} stroke
+   * @returns {Promise<Uint8Array | null>} null if the supervoxels changed meanwhile
+   */
+  async previewStroke(stroke) {
+    await this.restored;
+    const sv = this.supervoxels;
+    if (!sv) return null;
+    const st = { ...stroke, label: stroke.mode === 'erase' ? 0 : this.activeLabel, width: stroke.width || 1 };
+    const r = await this.bridge.call('previewStroke', { layer: this.layer.id, seg: sv.seg, stroke: st, level: this.svLevel, count: sv.count });
+    return this.supervoxels === sv ? r.marks : null;
   }
 
   /**

@@ -18,6 +18,7 @@ import { renderGreySlice } from './slice-render.js';
  * @property {import('../state/session.js').Session} session
  * @property {() => {tool: string, radiusMm: number, erase: boolean, onlyUnlabelled: boolean, outline: boolean, overlayOpacity: number, convention: import('./orientation.js').Convention, space: boolean, strokeMode: string, boundaries: boolean}} settings
  * @property {(stroke: {axis: number, mode: string, points: number[][], width: number}) => void} stroke a finished supervoxel stroke
+ * @property {(stroke: {axis: number, mode: string, points: number[][], width: number}) => void} previewStroke a supervoxel stroke in progress: show what it would label
  * @property {() => void} redrawAll
  * @property {(view: SliceView, ijk: number[] | null) => void} hover
  * @property {(view: SliceView) => void} toggleMaximise
@@ -222,14 +223,15 @@ export class SliceView {
 
   /**
    * Supervoxel boundaries (yellow) and the supervoxels a stroke in progress
-   * touches (cyan), blended over the slice.
+   * touches or would label (cyan), blended over the slice.
    * @param {Uint8ClampedArray} out @param {number} start @param {number} dh @param {number} dv
    * @param {number} w @param {number} h @param {boolean} boundaries
    */
   drawSupervoxels(out, start, dh, dv, w, h, boundaries) {
     const sv = this.session.supervoxels;
     const hl = this.session.highlight;
-    const any = hl && hl.some((x) => x);
+    const pv = this.session.preview; // per fine id: what the stroke in progress would label
+    const any = (hl && hl.some((x) => x)) || !!pv;
     if (!sv || (!boundaries && !any)) return;
     const L = sv.labels;
     const map = this.session.levelMap; // boundaries and highlight at the chosen granularity
@@ -239,7 +241,7 @@ export class SliceView {
       let idx = start + row * dv;
       for (let col = 0; col < w; col++, idx += dh, o += 4) {
         const id = at(idx);
-        if (any && hl && hl[id]) {
+        if (any && ((hl && hl[id]) || (pv && pv[L[idx]]))) {
           out[o] += (60 - out[o]) * 0.45;
           out[o + 1] += (220 - out[o + 1]) * 0.45;
           out[o + 2] += (255 - out[o + 2]) * 0.45;
@@ -251,6 +253,22 @@ export class SliceView {
         }
       }
     }
+  }
+
+  /**
+   * A supervoxel stroke (docs/design.md "Strokes") along the points drawn on this view's slice.
+   * @param {number[][]} drawn voxel coordinates
+   */
+  svStroke(drawn) {
+    const g = this.geometry;
+    if (!g) throw new Error('no slice on screen');
+    // the stroke format wants every point on the slice: clamp into the volume's plane
+    const d = this.session.dims;
+    const points = drawn.map((q) => q.map((x, k) => (k === g.sliceAxis ? this.slice : Math.max(0, Math.min(d[k] - 1, x)))));
+    // the path's width: the brush size (mm) in voxels of this slice, at least one
+    const s = this.host.settings();
+    const width = Math.max(1, Math.round((2 * s.radiusMm) / Math.min(g.h.mm, g.v.mm)));
+    return { axis: g.sliceAxis, mode: s.strokeMode, points, width };
   }
 
   /** Mark the supervoxels under the segment a -> b (voxel coordinates), widened by the brush size, as highlighted. */
@@ -397,6 +415,7 @@ export class SliceView {
         this.highlightSegment(drag.last, ijk);
         drag.last = ijk;
         this.host.redrawAll();
+        this.host.previewStroke(this.svStroke(drag.points));
       }
       this.drawOverlay();
     });
@@ -405,14 +424,7 @@ export class SliceView {
         this.session.endStroke().catch((err) => this.host.error(err.message));
       }
       if (drag && drag.kind === 'sv-stroke' && drag.points && this.geometry) {
-        const g = this.geometry;
-        // the stroke format wants every point on the slice: clamp into the volume's plane
-        const d = this.session.dims;
-        const points = drag.points.map((q) => q.map((x, k) => (k === g.sliceAxis ? this.slice : Math.max(0, Math.min(d[k] - 1, x)))));
-        // the path's width: the brush size (mm) in voxels of this slice, at least one
-        const s = this.host.settings();
-        const width = Math.max(1, Math.round((2 * s.radiusMm) / Math.min(g.h.mm, g.v.mm)));
-        this.host.stroke({ axis: g.sliceAxis, mode: s.strokeMode, points, width });
+        this.host.stroke(this.svStroke(drag.points));
       }
       drag = null;
       if (el.hasPointerCapture(e.pointerId)) el.releasePointerCapture(e.pointerId);

@@ -263,6 +263,13 @@ const ops = {
     return { result: { edit, data, counts: c.historyCounts() }, transfer: [data.buffer] };
   },
 
+  /** What a stroke would label, for its preview while it is drawn (nothing changes). */
+  async previewStroke({ layer, seg, stroke, level, count }) {
+    const c = await core();
+    const marks = c.previewStroke(layer, seg, stroke, level || 0, count);
+    return { result: { marks }, transfer: [marks.buffer] };
+  },
+
   async importLayer({ image, bytes }, progress) {
     const c = await core();
     progress('parse', 0);

@@ -112,6 +112,15 @@ typedef struct sv_segmenter {
  * a step already open), SV_ENOMEM. */
 sv_status sv_propagate(sv_history *h, sv_volume *layer, const sv_segmenter *s, const sv_stroke *st, sv_edit_result *res);
 
+/* What sv_propagate would do with the stroke, without doing it (a stroke's
+ * preview while it is drawn): out[id] (graph count + 1 bytes) = 1 for each
+ * supervoxel whose voxels it would set (paint: the structure it decides on;
+ * touch, erase, brush: the touched supervoxels, whole groups at a coarser
+ * level), 0 otherwise; out[0] = 0. Nothing is remembered or changed, the
+ * layer included (it is read: earlier strokes that still stand join in).
+ * Same cost as the stroke's decision. Returns as sv_propagate. */
+sv_status sv_propagate_preview(const sv_volume *layer, const sv_segmenter *s, const sv_stroke *st, uint8_t *out);
+
 #ifdef __cplusplus
 }
 #endif
