@@ -100,6 +100,7 @@ print("| measure | value | goal |")
 print("|---|---|---|")
 print("| paint stroke to labels written, median / p95 | {} / {} ms | p95 < 16 ms |".format(*r["paint_ms"][:2]))
 print("| touch stroke to labels written, median / p95 | {} / {} ms | p95 < 16 ms |".format(*r["touch_ms"][:2]))
+print("| paint stroke preview while drawing (decision only), median / p95 | {} / {} ms | p95 < 16 ms |".format(*r["preview_ms"][:2]))
 print("| resident bytes per voxel (image, one layer, supervoxel map, index, graph) | {} | <= 12 |".format(r["bytes_per_voxel"]))
 '
 echo
