@@ -412,6 +412,23 @@ uint32_t *svw_segmenter_labels(const svw_seg *s) { return s->labels; }
 uint32_t *svw_segmenter_level_map(const svw_seg *s, int l) { return l > 0 && l < SVW_LEVELS ? s->level[l] : NULL; }
 int svw_segmenter_level_groups(const svw_seg *s, int l) { return l >= 0 && l < SVW_LEVELS ? (int)s->groups[l] : 0; }
 
+/* Set the segmenter's granularity level (0 fine, 1 and 2 coarser; others:
+ * fine, since core-api.js refuses them) and fill st from the call's arguments. */
+static void stroke_at_level(svw_seg *s, int level, sv_stroke *st, int axis, int label, int mode, double width,
+                            const double *points, int npoints, int only_unlabelled)
+{
+    if (level < 0 || level >= SVW_LEVELS) level = 0; /* stay memory-safe */
+    s->seg.level = level ? s->level[level] : NULL;
+    s->seg.level_groups = s->groups[level];
+    st->axis = axis;
+    st->label = (uint8_t)label;
+    st->mode = (sv_stroke_mode)mode;
+    st->width = width;
+    st->points = points;
+    st->npoints = npoints > 0 ? (size_t)npoints : 0;
+    st->only_unlabelled = only_unlabelled;
+}
+
 /* Apply one stroke (points: npoints x 3 doubles in the heap) to layer as one
  * undo step in h, at granularity level (0 fine, 1 and 2 coarser). Returns the
  * g_edit array, or 0 on failure. */
@@ -420,16 +437,7 @@ int32_t *svw_propagate(sv_history *h, sv_volume *layer, svw_seg *s, int level, i
 {
     sv_stroke st;
     sv_edit_result r;
-    if (level < 0 || level >= SVW_LEVELS) level = 0; /* core-api.js refuses these; stay memory-safe */
-    s->seg.level = level ? s->level[level] : NULL;
-    s->seg.level_groups = s->groups[level];
-    st.axis = axis;
-    st.label = (uint8_t)label;
-    st.mode = (sv_stroke_mode)mode;
-    st.width = width;
-    st.points = points;
-    st.npoints = npoints > 0 ? (size_t)npoints : 0;
-    st.only_unlabelled = only_unlabelled;
+    stroke_at_level(s, level, &st, axis, label, mode, width, points, npoints, only_unlabelled);
     g_status = sv_propagate(h, layer, &s->seg, &st, &r);
     return g_status == SV_OK ? put_edit(&r) : NULL;
 }
@@ -442,20 +450,11 @@ uint8_t *svw_preview(sv_volume *layer, svw_seg *s, int level, int axis, int labe
                      const double *points, int npoints)
 {
     sv_stroke st;
-    if (level < 0 || level >= SVW_LEVELS) level = 0;
     if (!s->preview && !(s->preview = (uint8_t *)malloc((size_t)s->g->count + 1))) {
         g_status = SV_ENOMEM;
         return NULL;
     }
-    s->seg.level = level ? s->level[level] : NULL;
-    s->seg.level_groups = s->groups[level];
-    st.axis = axis;
-    st.label = (uint8_t)label;
-    st.mode = (sv_stroke_mode)mode;
-    st.width = width;
-    st.points = points;
-    st.npoints = npoints > 0 ? (size_t)npoints : 0;
-    st.only_unlabelled = 0;
+    stroke_at_level(s, level, &st, axis, label, mode, width, points, npoints, 0);
     g_status = sv_propagate_preview(layer, &s->seg, &st, s->preview);
     return g_status == SV_OK ? s->preview : NULL;
 }

@@ -462,6 +462,20 @@
      * @returns {Edit}
      */
     propagate(layer, seg, st, level = 0) {
+      return this.withStroke(st, level, (mode, p) => {
+        const e = this.M._svw_propagate(this.history, layer, seg, level, st.axis, st.label, mode, st.width || 1, p, st.points.length, st.only_unlabelled ? 1 : 0);
+        if (!e) throw this.lastError();
+        return this.readEdit(e);
+      });
+    }
+
+    /**
+     * Check a stroke's mode and level, put its points in the heap, and call fn(mode code, points pointer).
+     * @template T
+     * @param {{mode?: string, points: number[][]}} st @param {number} level
+     * @param {(mode: number, p: number) => T} fn @returns {T}
+     */
+    withStroke(st, level, fn) {
       const M = this.M;
       const modes = { paint: 0, touch: 1, brush: 2, erase: 3 };
       const mode = /** @type {any} */ (modes)[st.mode || 'paint'];
@@ -472,9 +486,7 @@
       if (!p) throw new CoreError('SV_ENOMEM', 'out of memory');
       try {
         this.f64.set(flat, p / 8);
-        const e = M._svw_propagate(this.history, layer, seg, level, st.axis, st.label, mode, st.width || 1, p, st.points.length, st.only_unlabelled ? 1 : 0);
-        if (!e) throw this.lastError();
-        return this.readEdit(e);
+        return fn(mode, p);
       } finally {
         M._sv_free(p);
       }
@@ -485,27 +497,17 @@
      * (index = supervoxel id, 0 = background) whose voxels the stroke would set.
      * @param {number} layer @param {number} seg
      * @param {{axis: number, label: number, mode?: string, width?: number, points: number[][]}} st
-     * @param {number} [level]
+     * @param {number | undefined} level granularity, as propagate's (undefined: 0)
      * @param {number} count the segmenter's supervoxel count
      * @returns {Uint8Array} count + 1 entries
      */
     previewStroke(layer, seg, st, level, count) {
-      const M = this.M;
-      const modes = { paint: 0, touch: 1, brush: 2, erase: 3 };
-      const mode = /** @type {any} */ (modes)[st.mode || 'paint'];
-      if (mode === undefined) throw new CoreError('SV_EINVAL', `unknown stroke mode "${st.mode}"`);
-      if (![0, 1, 2].includes(level || 0)) throw new CoreError('SV_EINVAL', `granularity level ${level} is not 0, 1 or 2`);
-      const flat = st.points.flat();
-      const p = M._svw_malloc(8 * Math.max(1, flat.length)) >>> 0;
-      if (!p) throw new CoreError('SV_ENOMEM', 'out of memory');
-      try {
-        this.f64.set(flat, p / 8);
-        const r = M._svw_preview(layer, seg, level || 0, st.axis, st.label, mode, st.width || 1, p, st.points.length) >>> 0;
+      const lv = level || 0;
+      return this.withStroke(st, lv, (mode, p) => {
+        const r = this.M._svw_preview(layer, seg, lv, st.axis, st.label, mode, st.width || 1, p, st.points.length) >>> 0;
         if (!r) throw this.lastError();
         return this.u8.slice(r, r + count + 1);
-      } finally {
-        M._sv_free(p);
-      }
+      });
     }
 
     /** Free a resident volume. @param {number} v */
