@@ -38,9 +38,9 @@
  * it is a thin sheet, 0.04 -> 0.87). Without walls, the strokes' own reach
  * (at least 1.5 supervoxels).
  * A label's strokes work together: the workspace remembers the last 32 paint
- * and erase strokes, and a new one competes jointly with the earlier strokes of its
- * label that still stand (90% of their voxels still hold the label, so undone
- * or erased strokes drop out) and are linked to it (the 4 nearest that
+ * and erase strokes, and a new one competes jointly with the earlier strokes
+ * of its label that still stand (90% of their voxels still hold the label, so
+ * undone or erased strokes drop out) and are linked to it (the 4 nearest that
  * strokes_linked accepts: one label on two separate structures stays two):
  * their voxels pool into the intensity model, their supervoxels are object
  * markers, and the box spanned by all their
@@ -1039,7 +1039,7 @@ static int flood(const sv_segmenter *s, sv_stroke_ws *ws, uint8_t *side, double 
         uint64_t key = UINT64_MAX;
         if (!(tsv[id] & 2)) continue;
         if (tsv[id] & 1) key = flood_key(0.0, 1);
-        else if (beyond && tsv[id] & 4) key = flood_key(0.0, 2); /* another label's stroke */
+        else if (beyond && tsv[id] & 4) key = flood_key(0.0, 2); /* another label's stroke, or erased */
         else if (fabs(g->mean[id] - mu) > k_sd * sd) key = flood_key(0.0, 2);
         else if (use_env && envelope_at(env, nenv, g->centroid + 3 * id) > ENV_OUTSIDE) key = flood_key(0.0, 2);
         /* with `beyond`, the beyond-reach neighbours are background markers
@@ -1327,7 +1327,7 @@ static int visit_stroke(const sv_volume *img, const sv_stroke *st, sv_voxel_fn f
     return 0;
 }
 
-/* Marks the supervoxel of a voxel of another label's stroke (bit 2). */
+/* Marks the supervoxel of a voxel of another label's stroke, or of an erase that stands (bit 2). */
 static int rival_voxel(void *ctx, size_t idx, const int32_t p[3])
 {
     touched *t = (touched *)ctx;
@@ -1336,8 +1336,8 @@ static int rival_voxel(void *ctx, size_t idx, const int32_t p[3])
     return 0;
 }
 
-/* Remember a paint or erase stroke (a copy) in the workspace's ring; 0 on out of memory
- * (then it is simply not remembered). */
+/* Remember a paint or erase stroke (a copy) in the workspace's ring; 0 on
+ * out of memory (then it is simply not remembered). */
 static int remember(sv_stroke_ws *ws, const sv_stroke *st)
 {
     struct memo *mo = &ws->memo[ws->next];
