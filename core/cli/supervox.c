@@ -707,6 +707,8 @@ static int sv_option(int argc, char **argv, int *i, sv_sv_params *p)
             (*i)++;
         } else if ((rc = number_arg(argc, argv, i, &p->threshold))) {
             return -rc;
+        } else if (p->threshold != p->threshold) {
+            return -usage("--threshold takes a number, auto or none");
         }
     } else {
         return 0;

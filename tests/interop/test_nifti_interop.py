@@ -212,6 +212,9 @@ def test_supervoxels_cli():
     code, out, err = run_cli("supervoxels", src_path, "-o", dst, "--threshold", "nothing")
     if code != 2 or "--threshold: not a number: nothing" not in err:
         raise AssertionError(f"exit {code}: {err!r}")
+    code, out, err = run_cli("supervoxels", src_path, "-o", dst, "--threshold", "nan")
+    if code != 2 or "--threshold takes a number, auto or none" not in err:
+        raise AssertionError(f"exit {code}: {err!r}")
 
 
 def test_propagate_cli():
