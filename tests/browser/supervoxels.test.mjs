@@ -39,6 +39,26 @@ const setLevel = (level) =>
     el.dispatchEvent(new Event('input'));
   }, level);
 
+/** Press the mouse on the axial view at pixel (c0, r0), drag to (c1, r1), keep it pressed, and
+ * wait until the stroke's preview for that path has come back from the worker. */
+async function holdStroke(c0, r0, c1, r1) {
+  const a = await pointOn('axial', c0, r0);
+  const b = await pointOn('axial', c1, r1);
+  await page.mouse.move(a.x, a.y);
+  await page.mouse.down();
+  await page.mouse.move(b.x, b.y, { steps: 5 });
+  await page.waitForFunction(() => window.supervox.session.preview !== null && window.supervox.previewIdle);
+}
+
+/** Every view shows highlighted (cyan) pixels. */
+async function highlightedInEveryView() {
+  await settle();
+  for (const v of ['axial', 'sagittal', 'coronal']) {
+    const cyan = await countPixels(v, 'b > 150 && g > 150 && r < 150');
+    assert.ok(cyan > 20, `${v}: ${cyan} highlighted pixels while drawing`);
+  }
+}
+
 /** Draw a short axial stroke from column c0 to c1 on row 95, count the voxels it labels, undo it. */
 async function strokeCount(c0, c1) {
   const a = await pointOn('axial', c0, 95);
@@ -93,13 +113,8 @@ test('supervoxels compute in the worker with a progress bar; boundaries show in 
 
 test('a stroke highlights what it will label in every view before release, then labels exactly that in 3D', async () => {
   // the axial view of this LIA volume is across j; draw a short path in the right thalamus region
-  const a = await pointOn('axial', 58, 95);
-  const b = await pointOn('axial', 64, 97);
-  await page.mouse.move(a.x, a.y);
-  await page.mouse.down();
-  await page.mouse.move(b.x, b.y, { steps: 5 });
   // the worker's answer: the structure the paint stroke decides on, not only what it touches
-  await page.waitForFunction(() => window.supervox.session.preview !== null && window.supervox.previewIdle);
+  await holdStroke(58, 95, 64, 97);
   await settle();
   const pre = await page.evaluate(() => {
     const s = window.supervox.session;
@@ -118,11 +133,7 @@ test('a stroke highlights what it will label in every view before release, then 
     window.supervox.views.sagittal.setSlice(i % nx);
     window.supervox.views.coronal.setSlice(Math.floor(i / (nx * ny)));
   }, pre.voxels[pre.voxels.length >> 1]);
-  await settle();
-  for (const v of ['axial', 'sagittal', 'coronal']) {
-    const cyan = await countPixels(v, 'b > 150 && g > 150 && r < 150');
-    assert.ok(cyan > 20, `${v}: ${cyan} highlighted pixels while drawing`);
-  }
+  await highlightedInEveryView();
   await shot('supervoxels-highlight');
   await page.mouse.up();
   await idle();
@@ -334,12 +345,7 @@ test('what an erase stroke cleared stays clear when the label is painted again',
 
 test('the preview of a paint stroke shows its spread beyond the touched supervoxels, in every view', async () => {
   await h.computeSupervoxels(page, '20000', 'auto');
-  const a = await pointOn('axial', 58, 95);
-  const b = await pointOn('axial', 64, 97);
-  await page.mouse.move(a.x, a.y);
-  await page.mouse.down();
-  await page.mouse.move(b.x, b.y, { steps: 5 });
-  await page.waitForFunction(() => window.supervox.session.preview !== null && window.supervox.previewIdle);
+  await holdStroke(58, 95, 64, 97);
   const pre = await page.evaluate(() => {
     const s = window.supervox.session;
     const L = s.supervoxels.labels;
@@ -356,11 +362,7 @@ test('the preview of a paint stroke shows its spread beyond the touched supervox
   });
   assert.ok(pre.previewed > pre.touched, `the preview holds ${pre.previewed} supervoxels, the path touches ${pre.touched}`);
   assert.ok(pre.slices >= 3, `previewed on ${pre.slices} axial slices`);
-  await settle();
-  for (const v of ['axial', 'sagittal', 'coronal']) {
-    const cyan = await countPixels(v, 'b > 150 && g > 150 && r < 150');
-    assert.ok(cyan > 20, `${v}: ${cyan} highlighted pixels while drawing`);
-  }
+  await highlightedInEveryView();
   await shot('supervoxels-preview-spread');
   await page.mouse.up();
   await idle();
