@@ -377,7 +377,14 @@ async function openImage(bytes, name) {
   try {
     await session.openImage(bytes, name, (_p, f) => showProgress(`Reading ${name}`, f));
     // the views draw in the next frame: mark when the first slice is on screen
-    requestAnimationFrame(() => requestAnimationFrame(() => performance.mark('supervox:first-slice')));
+    // then three.js and WebGL for the 3D view: not on the way to the first slice (on two cores
+    // its start slowed the worker's reading by half)
+    requestAnimationFrame(() =>
+      requestAnimationFrame(() => {
+        performance.mark('supervox:first-slice');
+        view3d.start();
+      }),
+    );
     const info = session.volume?.info;
     const note = info && info.frames > 1 ? ` · a 4D file: showing the first of ${info.frames} frames` : '';
     document.body.dataset.state = 'ready';
@@ -697,7 +704,7 @@ input('mesh-smooth').addEventListener('change', () => meshes.setSmooth(input('me
 async function exportSurfaces(format) {
   const layer = session.layer;
   if (!session.volume || !layer) return;
-  const labels = [...view3d.meshes.keys()].filter((v) => session.labels.find((l) => l.value === v)?.visible !== false).sort((a, b) => a - b);
+  const labels = view3d.labelsShown().filter((v) => session.labels.find((l) => l.value === v)?.visible !== false).sort((a, b) => a - b);
   if (!labels.length) return showError('There is no surface to export: paint a label first (hidden labels are left out).');
   try {
     await session.restored;
@@ -1030,6 +1037,7 @@ const ready = (
 ).then(() => (labelsSrc && session.volume ? loadLabelsFrom(new URL(labelsSrc, location.href), decodeURIComponent(labelsSrc.split('/').pop() || labelsSrc)) : undefined));
 // the packaged site works offline from its second visit (dist/sw.js); cached once the demo is open
 ready.then(() => registerServiceWorker());
+ready.then(() => view3d.start(), () => view3d.start()); // also when no volume opened
 if (readonly) document.body.classList.add('readonly');
 if (embedded) document.body.classList.add('embedded');
 

@@ -146,7 +146,8 @@ export async function drag(page, view, c0, r0, c1, r1, steps = 6) {
 }
 
 /**
- * Serve web/, open the app in a fresh Chromium and wait until the demo is ready.
+ * Serve web/, open the app in a fresh Chromium and wait until the demo is ready
+ * and the 3D view has started.
  * @param {{isolate?: boolean}} [opts] isolate: serve with COOP/COEP (cross-origin isolated: the threaded core)
  * @returns {Promise<{server: any, browser: any, page: any, errors: string[], close: () => Promise<void>}>}
  */
@@ -158,5 +159,6 @@ export async function openApp(opts = {}) {
   const errors = watchErrors(page);
   await page.goto(server.url);
   await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 30000 });
+  await page.evaluate(() => window.supervox.view3d.warm); // the 3D view starts after the first slice
   return { server, browser, page, errors, close: async () => { await browser.close(); await server.close(); } };
 }

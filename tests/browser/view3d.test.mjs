@@ -11,6 +11,9 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 
 import * as h from './browser.mjs';
+import { serve } from './server.mjs';
+
+const SHARED = path.resolve(h.ROOT, process.env.SHARED || '../shared');
 
 let page;
 let errors;
@@ -176,6 +179,52 @@ test('the surfaces download as STL (closed, per admesh) and OBJ', async () => {
   const obj = readFileSync(await dl2.path(), 'utf8');
   assert.match(obj, /^o label_1$/m);
   assert.equal((obj.match(/^f /gm) || []).length, ntri);
+});
+
+test('three.js loads after the first slice is on screen; surfaces made before show once it starts', async () => {
+  const server = await serve(path.join(h.ROOT, 'web'), '/', { 'data/aseg.nii.gz': path.join(SHARED, 'data/brain/aseg_collapsed_crop.nii.gz') });
+  const p2 = await app.browser.newPage({ viewport: { width: 1400, height: 860 } });
+  const errs = h.watchErrors(p2);
+  try {
+    // the labels come with the image: their surfaces are meshed while the 3D view may not have started
+    await p2.goto(`${server.url}?src=demo/norm_crop.nii.gz&labels=data/aseg.nii.gz`);
+    await p2.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 30000 });
+    await p2.evaluate(() => window.supervox.ready);
+    await p2.evaluate(() => window.supervox.view3d.warm);
+    await p2.evaluate(() => window.supervox.meshes.idle);
+    await p2.waitForFunction(() => window.supervox.view3d.pending.size === 0 && !window.supervox.meshes.running && window.supervox.view3d.triangles > 100000, null, { timeout: 30000 });
+    const t = await p2.evaluate(() => {
+      const at = (re) => performance.getEntriesByType('resource').find((e) => re.test(e.name))?.startTime ?? -1;
+      return {
+        firstSlice: performance.getEntriesByName('supervox:first-slice')[0].startTime,
+        three: at(/three\.module\.js$/),
+        image: at(/norm_crop\.nii\.gz$/),
+        shown: window.supervox.view3d.labelsShown().length,
+      };
+    });
+    assert.ok(t.image >= 0 && t.three > t.firstSlice, `three.js requested at ${t.three} ms, after the first slice at ${t.firstSlice} ms`);
+    assert.ok(t.shown > 30, `${t.shown} label surfaces`);
+    await h.settle(p2);
+    await p2.screenshot({ path: path.join(h.OUT, 'view3d-labels-at-start.png') });
+    // the 3D canvas shows them: many pixels differ from the background
+    const lit = await p2.evaluate(() => {
+      const src = window.supervox.view3d.renderer.domElement;
+      const c = document.createElement('canvas');
+      c.width = src.width;
+      c.height = src.height;
+      const ctx = c.getContext('2d');
+      ctx.drawImage(src, 0, 0);
+      const d = ctx.getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - 0x10) + Math.abs(d[i + 1] - 0x14) + Math.abs(d[i + 2] - 0x18) > 60) n++;
+      return n;
+    });
+    assert.ok(lit > 5000, `${lit} lit pixels in the 3D view`);
+    assert.deepEqual(errs, []);
+  } finally {
+    await p2.close();
+    await server.close();
+  }
 });
 
 test('no page errors', () => {

@@ -7,9 +7,20 @@
  *
  * The view renders on demand (camera moves, new meshes, style changes), never
  * in a loop: an idle 3D panel costs nothing.
+ *
+ * three.js (2 MB of modules) and the WebGL context are not on the path to the
+ * first slice: the panel exists at once, and start() loads three.js and makes
+ * the renderer once the first volume is on its way. Until then the view keeps
+ * what it is given (surfaces, camera, cursor) and shows it when it starts.
  */
-import * as THREE from 'three';
-import { OrbitControls } from 'three/addons/controls/OrbitControls.js';
+
+/** three.js, once start() has loaded it. @type {typeof import('three')} */
+let THREE;
+/** @type {typeof import('three/addons/controls/OrbitControls.js').OrbitControls} */
+let OrbitControls;
+
+/** The next task: lets the page draw and handle input between the steps of start(). */
+const nextTask = () => new Promise((r) => setTimeout(r, 0));
 
 /**
  * @typedef {object} Mesh3D  one label's surface, as the worker sends it
@@ -54,49 +65,35 @@ export class View3D {
     this.planesInput.type = 'checkbox';
     this.planesInput.checked = true;
     this.planesBox.append(this.planesInput, ' Slices');
-    /** @type {THREE.WebGLRenderer | null} */
+    /** @type {import('three').WebGLRenderer | null} */
     this.renderer = null;
-    // a software renderer (no GPU: SwiftShader) draws millions of triangles slowly:
-    // there, no multisampling and one pixel per CSS pixel
-    this.software = !document.createElement('canvas').getContext('webgl2', { failIfMajorPerformanceCaveat: true });
-    try {
-      this.renderer = new THREE.WebGLRenderer({ antialias: !this.software, preserveDrawingBuffer: true });
-    } catch (e) {
-      this.note.textContent = 'The 3D view needs WebGL, which this browser does not offer.';
-    }
-    panel.append(...(this.renderer ? [this.renderer.domElement] : []), this.title, this.note, this.resetButton, this.planesBox);
-    this.scene = new THREE.Scene();
-    this.scene.background = new THREE.Color(0x101418);
-    this.camera = new THREE.PerspectiveCamera(30, 1, 1, 10000);
-    this.camera.up.set(0, 0, 1); // superior is up
-    this.scene.add(new THREE.AmbientLight(0xffffff, 0.45));
-    this.light = new THREE.DirectionalLight(0xffffff, 1.6);
-    this.camera.add(this.light); // the light follows the camera: the visible side is always lit
-    this.light.position.set(0.3, 0.5, 1);
-    this.scene.add(this.camera);
-    this.surfaces = new THREE.Group();
-    this.planes = new THREE.Group();
-    this.scene.add(this.surfaces, this.planes);
-    /** @type {Map<number, THREE.Mesh>} */
+    /** no GPU (SwiftShader): known once started */
+    this.software = false;
+    /** @type {any} three.js objects, set by start() */
+    this.scene = this.camera = this.light = this.surfaces = this.planes = this.controls = null;
+    panel.append(this.title, this.note, this.resetButton, this.planesBox);
+    /** @type {Map<number, import('three').Mesh>} */
     this.meshes = new Map();
-    /** @type {Map<number, Mesh3D>} surfaces waiting for their upload */
+    /** @type {Map<number, Mesh3D>} surfaces waiting for their upload (or for start()) */
     this.pending = new Map();
-    /** @type {THREE.Box3 | null} the volume's extent in world mm */
+    /** @type {{min: number[], max: number[]} | null} the volume's extent in world mm */
     this.bounds = null;
+    /** @type {{position: number[], target: number[]} | null} a camera given before start() */
+    this.savedCamera = null;
     this.renderQueued = false;
     /** triangles on screen, for the status line and tests */
     this.triangles = 0;
-    if (this.renderer) {
-      this.renderer.domElement.className = 'view3d-canvas';
-      this.controls = new OrbitControls(this.camera, this.renderer.domElement);
-      this.controls.enableDamping = false;
-      this.controls.addEventListener('change', () => this.requestRender());
-      this.bindClick(this.renderer.domElement);
-    }
-    this.warmUp();
+    /** @type {Promise<void> | null} */
+    this.starting = null;
+    /** @type {Promise<void>} settles once start() has compiled and drawn the shaders once */
+    /** @type {() => void} */
+    this.warmed = () => {};
+    this.warm = new Promise((r) => (this.warmed = r));
+    /** three.js is loaded and the scene exists (with or without WebGL) */
+    this.started = false;
     this.resetButton.addEventListener('click', () => this.resetCamera());
     this.planesInput.addEventListener('change', () => {
-      this.planes.visible = this.planesInput.checked;
+      if (this.planes) this.planes.visible = this.planesInput.checked;
       this.requestRender();
     });
     panel.addEventListener('dblclick', (e) => {
@@ -108,13 +105,75 @@ export class View3D {
   }
 
   /**
+   * Load three.js and make the renderer, each step its own task (the page
+   * stays responsive); then show what the view was given meanwhile. The app
+   * calls it once the first slice is on screen (or no volume opened); later
+   * calls return the same promise. `warm` settles after the shaders' warm-up.
+   * @returns {Promise<void>}
+   */
+  start() {
+    if (!this.starting)
+      this.starting = this.init().catch((e) => {
+        this.note.textContent = `The 3D view could not start: ${/** @type {Error} */ (e).message}`;
+        this.warmed();
+      });
+    return this.starting;
+  }
+
+  /** @private */
+  async init() {
+    const [three, controls] = await Promise.all([import('three'), import('three/addons/controls/OrbitControls.js')]);
+    THREE = three;
+    OrbitControls = controls.OrbitControls;
+    await nextTask();
+    // a software renderer (no GPU: SwiftShader) draws millions of triangles slowly:
+    // there, no multisampling and one pixel per CSS pixel
+    this.software = !document.createElement('canvas').getContext('webgl2', { failIfMajorPerformanceCaveat: true });
+    await nextTask();
+    try {
+      this.renderer = new THREE.WebGLRenderer({ antialias: !this.software, preserveDrawingBuffer: true });
+    } catch (e) {
+      this.note.textContent = 'The 3D view needs WebGL, which this browser does not offer.';
+    }
+    this.scene = new THREE.Scene();
+    this.scene.background = new THREE.Color(0x101418);
+    this.camera = new THREE.PerspectiveCamera(30, 1, 1, 10000);
+    this.camera.up.set(0, 0, 1); // superior is up
+    this.scene.add(new THREE.AmbientLight(0xffffff, 0.45));
+    this.light = new THREE.DirectionalLight(0xffffff, 1.6);
+    this.camera.add(this.light); // the light follows the camera: the visible side is always lit
+    this.light.position.set(0.3, 0.5, 1);
+    this.scene.add(this.camera);
+    this.surfaces = new THREE.Group();
+    this.planes = new THREE.Group();
+    this.planes.visible = this.planesInput.checked;
+    this.scene.add(this.surfaces, this.planes);
+    if (this.renderer) {
+      this.renderer.domElement.className = 'view3d-canvas';
+      this.panel.prepend(this.renderer.domElement);
+      this.controls = new OrbitControls(this.camera, this.renderer.domElement);
+      this.controls.enableDamping = false;
+      this.controls.addEventListener('change', () => this.requestRender());
+      this.bindClick(this.renderer.domElement);
+    }
+    this.started = true;
+    this.resize();
+    if (this.savedCamera) this.setCameraState(this.savedCamera);
+    else this.resetCamera();
+    this.savedCamera = null;
+    this.updatePlanes();
+    this.requestRender(); // and the surfaces given meanwhile
+    this.warmUp();
+  }
+
+  /**
    * Compile the surface and outline shaders in the background (the parallel
    * compile extension where present) and draw them once while the page is
    * idle — the GPU builds its pipeline at the first draw — so that the first
    * surface does not stall the page while the user paints.
    */
   warmUp() {
-    if (!this.renderer) return;
+    if (!this.renderer) return this.warmed();
     const renderer = this.renderer;
     // a triangle filling an orthographic view, lit and outlined like the real scene
     const cam = new THREE.OrthographicCamera(-1, 1, 1, -1, 0.1, 10);
@@ -139,13 +198,14 @@ export class View3D {
           this.removeMesh(-1);
           renderer.render(scene, cam);
           g.dispose();
-          /** @type {THREE.Material} */ (mesh.material).dispose();
+          /** @type {import('three').Material} */ (mesh.material).dispose();
           this.requestRender(); // the real scene replaces the warm-up frame
+          this.warmed();
         };
         if ('requestIdleCallback' in window) requestIdleCallback(draw, { timeout: 2000 });
         else setTimeout(draw, 0);
       })
-      .catch(() => {});
+      .catch(() => this.warmed());
   }
 
   /** A new volume: no surfaces, the camera framed on its extent. */
@@ -154,12 +214,18 @@ export class View3D {
     for (const label of [...this.meshes.keys()]) this.removeMesh(label);
     const v = this.session.volume;
     this.bounds = null;
+    this.savedCamera = null;
     if (v) {
       const d = v.info.dims;
-      const box = new THREE.Box3();
-      for (const c of [[0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 0], [1, 0, 1], [0, 1, 1], [1, 1, 1]])
-        box.expandByPoint(new THREE.Vector3(...this.session.worldOf(c.map((x, a) => (x ? d[a] - 0.5 : -0.5)))));
-      this.bounds = box;
+      const min = [Infinity, Infinity, Infinity], max = [-Infinity, -Infinity, -Infinity];
+      for (const c of [[0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 0], [1, 0, 1], [0, 1, 1], [1, 1, 1]]) {
+        const w = this.session.worldOf(c.map((x, a) => (x ? d[a] - 0.5 : -0.5)));
+        for (let a = 0; a < 3; a++) {
+          min[a] = Math.min(min[a], w[a]);
+          max[a] = Math.max(max[a], w[a]);
+        }
+      }
+      this.bounds = { min, max };
     }
     this.resetCamera();
     this.updatePlanes();
@@ -168,8 +234,9 @@ export class View3D {
   /** Look at the volume from the front (anterior), a little from the left and above, superior up. */
   resetCamera() {
     if (!this.bounds || !this.controls) return this.requestRender();
-    const c = this.bounds.getCenter(new THREE.Vector3());
-    const r = this.bounds.getSize(new THREE.Vector3()).length() / 2;
+    const box = new THREE.Box3(new THREE.Vector3(...this.bounds.min), new THREE.Vector3(...this.bounds.max));
+    const c = box.getCenter(new THREE.Vector3());
+    const r = box.getSize(new THREE.Vector3()).length() / 2;
     const dist = r / Math.sin((this.camera.fov * Math.PI) / 360);
     const dir = new THREE.Vector3(-0.45, 1, 0.4).normalize();
     this.camera.position.copy(c).addScaledVector(dir, dist);
@@ -183,12 +250,18 @@ export class View3D {
 
   /** The camera, to keep across layouts and sessions. */
   get cameraState() {
+    if (!this.started) return this.savedCamera;
     return { position: this.camera.position.toArray(), target: this.controls ? this.controls.target.toArray() : [0, 0, 0] };
   }
 
-  /** Put the camera where cameraState said. @param {{position: number[], target: number[]}} c */
+  /** Put the camera where cameraState said (before start(): once started). @param {{position: number[], target: number[]}} c */
   setCameraState(c) {
-    if (!this.controls || !Array.isArray(c.position) || !Array.isArray(c.target)) return;
+    if (!Array.isArray(c.position) || !Array.isArray(c.target)) return;
+    if (!this.started) {
+      this.savedCamera = { position: [...c.position], target: [...c.target] };
+      return;
+    }
+    if (!this.controls) return;
     this.camera.position.fromArray(c.position);
     this.controls.target.fromArray(c.target);
     this.controls.update();
@@ -230,6 +303,16 @@ export class View3D {
     this.requestRender();
   }
 
+  /** The labels with a surface, on screen or on its way. @returns {number[]} */
+  labelsShown() {
+    const out = new Set(this.meshes.keys());
+    for (const [label, m] of this.pending) {
+      if (m.indices.length) out.add(label);
+      else out.delete(label);
+    }
+    return [...out];
+  }
+
   /** Triangles of a label's surface (on screen or on its way). @param {number} label */
   triangleCount(label) {
     const p = this.pending.get(label);
@@ -244,7 +327,7 @@ export class View3D {
     if (!mesh) return;
     this.surfaces.remove(mesh);
     mesh.geometry.dispose();
-    /** @type {THREE.Material} */ (mesh.material).dispose();
+    /** @type {import('three').Material} */ (mesh.material).dispose();
     this.meshes.delete(label);
     this.countTriangles();
     this.requestRender();
@@ -263,11 +346,11 @@ export class View3D {
     this.requestRender();
   }
 
-  /** @param {THREE.Mesh} mesh */
+  /** @param {import('three').Mesh} mesh */
   styleMesh(mesh) {
     const label = this.session.labels.find((l) => l.value === mesh.userData.label);
     const layer = this.session.layer;
-    const material = /** @type {THREE.MeshPhongMaterial} */ (mesh.material);
+    const material = /** @type {import('three').MeshPhongMaterial} */ (mesh.material);
     const c = label ? label.color : [200, 200, 200];
     material.color.setRGB(c[0] / 255, c[1] / 255, c[2] / 255, THREE.SRGBColorSpace);
     const opacity = (label ? label.opacity : 1) * (layer ? layer.opacity : 1);
@@ -279,9 +362,10 @@ export class View3D {
 
   /** The slice planes at the cursor, as outlines of the volume's cross-sections. */
   updatePlanes() {
+    if (!this.started) return;
     for (const c of [...this.planes.children]) {
       this.planes.remove(c);
-      /** @type {THREE.Line} */ (c).geometry.dispose();
+      /** @type {import('three').Line} */ (c).geometry.dispose();
     }
     const v = this.session.volume;
     if (v) {
@@ -352,7 +436,7 @@ export class View3D {
   }
 
   requestRender() {
-    if (this.renderQueued) return;
+    if (this.renderQueued || !this.started) return;
     this.renderQueued = true;
     requestAnimationFrame(() => {
       this.renderQueued = false;
