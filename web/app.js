@@ -86,6 +86,11 @@ const settings = {
   boundaries: false,
 };
 
+/** A supervoxel computation is running (the Compute button's or the stroke tool's). */
+let svComputing = false;
+/** The volume whose supervoxel computation the user cancelled: the stroke tool does not start it again. */
+let svCancelledFor = /** @type {object | null} */ (null);
+
 // --- messages -----------------------------------------------------------------
 
 /** @param {string} label @param {number | null} fraction null hides the bar */
@@ -164,6 +169,7 @@ const host = {
     space: settings.space,
     strokeMode: settings.strokeMode,
     boundaries: settings.boundaries,
+    svComputing,
   }),
   previewStroke: (stroke) => preview.request(stroke),
   stroke: (stroke) => {
@@ -294,6 +300,7 @@ function showMeta() {
 session.on('volume', () => {
   for (const v of allViews) v.reset();
   view3d.reset();
+  if (settings.tool === 'stroke') queueMicrotask(autoSupervoxels); // the new volume's supervoxels
   showMeta();
   $('file-name').textContent = session.volume?.name || '';
   /** @type {HTMLSelectElement} */ ($('wl-preset')).value = 'auto';
@@ -674,6 +681,7 @@ function setTool(tool) {
   for (const b of document.querySelectorAll('[data-tool]')) b.classList.toggle('active', /** @type {HTMLElement} */ (b).dataset.tool === tool);
   for (const v of allViews) v.panel.style.cursor = tool === 'crosshair' ? 'crosshair' : 'none';
   allViews.forEach((v) => v.drawOverlay());
+  if (tool === 'stroke') autoSupervoxels();
 }
 for (const b of document.querySelectorAll('[data-tool]')) b.addEventListener('click', () => setTool(/** @type {string} */ (/** @type {HTMLElement} */ (b).dataset.tool)));
 
@@ -868,8 +876,19 @@ function backgroundText(bg, asked, nvox) {
   return asked === 'auto' ? `; background: ${share}, the lowest value (auto)` : `; background: ${share}, below ${bg.threshold}`;
 }
 
+/**
+ * The stroke tool needs supervoxels: choosing it (or opening a volume while it is
+ * chosen) computes them with the panel's settings, as Compute would — unless a
+ * computation runs, or the user cancelled one on this volume (then the stroke
+ * says what is missing).
+ */
+function autoSupervoxels() {
+  if (!session.volume || session.supervoxels || svComputing || svCancelledFor === session.volume) return;
+  computeSupervoxels();
+}
+
 async function computeSupervoxels() {
-  if (!session.volume) return;
+  if (!session.volume || svComputing) return;
   const count = Math.round(Number(input('sv-count').value));
   const compactness = Number(input('sv-compactness').value);
   const threshold = parseThreshold(input('sv-threshold').value);
@@ -879,6 +898,8 @@ async function computeSupervoxels() {
   }
   showError(null);
   svBusy(true);
+  svComputing = true;
+  const volume = session.volume;
   const t0 = performance.now();
   showProgress('Computing supervoxels', 0);
   try {
@@ -893,13 +914,17 @@ async function computeSupervoxels() {
     const err = /** @type {any} */ (e);
     if (err.code !== 'SV_ECANCELLED') showError(`Supervoxels could not be computed: ${err.message}`);
   } finally {
+    svComputing = false;
     svBusy(false);
     showProgress('', null);
   }
+  // a volume opened meanwhile (its supervoxels were dropped) while the stroke tool is chosen
+  if (session.volume !== volume && settings.tool === 'stroke') autoSupervoxels();
 }
 
 $('sv-compute').addEventListener('click', computeSupervoxels);
 $('sv-cancel').addEventListener('click', () => {
+  svCancelledFor = session.volume;
   $('sv-status').textContent = 'Cancelled.';
   session.cancelAndRestore().catch((e) => showError(`The core could not be restarted: ${e.message}`));
 });

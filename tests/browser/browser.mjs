@@ -124,6 +124,8 @@ export const pointOn = (page, view, col, row) =>
  * @returns {Promise<number>}
  */
 export async function computeSupervoxels(page, count = '4000', threshold = '1') {
+  // one the stroke tool started by itself finishes first
+  await page.waitForFunction(() => !document.getElementById('sv-compute').disabled, null, { timeout: 60000 });
   await page.fill('#sv-count', String(count));
   await page.fill('#sv-threshold', String(threshold));
   await page.evaluate(() => { document.getElementById('sv-status').textContent = ''; });

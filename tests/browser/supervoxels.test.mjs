@@ -74,6 +74,58 @@ async function strokeCount(c0, c1) {
   return n;
 }
 
+test('choosing the stroke tool computes the supervoxels it needs; so does opening an image with it chosen', async () => {
+  const own = await h.openApp();
+  const p = own.page;
+  try {
+    const status = () => p.textContent('#sv-status');
+    assert.equal(await p.evaluate(() => window.supervox.session.supervoxels), null);
+    await p.mouse.move(10, 10);
+    await p.keyboard.press('s');
+    // at once: the progress bar, Cancel, and a stroke drawn meanwhile is told to wait
+    await p.waitForSelector('#sv-cancel:not([hidden])');
+    assert.match(await p.textContent('#progress-label'), /Computing supervoxels/);
+    await h.shot(p, 'supervoxels-auto-computing');
+    await h.drag(p, 'axial', 60, 95, 66, 95, 2);
+    const err = await p.textContent('#error-text');
+    await p.waitForFunction(() => /supervoxels in/.test(document.getElementById('sv-status').textContent), null, { timeout: 60000 });
+    assert.match(err, /being computed/);
+    assert.match(await status(), /^20,\d{3} supervoxels in [\d.]+ s; background: 5\d\.\d% of voxels, the lowest value \(auto\)/);
+    await p.click('#error-close');
+    // and the stroke works
+    await h.drag(p, 'axial', 60, 95, 66, 95, 3);
+    await h.idle(p);
+    const n = await p.evaluate(() => window.supervox.session.layer.data.reduce((a, x) => a + (x > 0), 0));
+    assert.ok(n > 100, `${n} voxels labelled`);
+    // a new image with the stroke tool chosen: its own supervoxels, without asking
+    await p.evaluate(async () => {
+      const b = new Uint8Array(await (await fetch('demo/norm_crop.nii.gz')).arrayBuffer());
+      document.getElementById('sv-status').textContent = '';
+      await window.supervox.openImage(b, 'again.nii.gz');
+    });
+    await p.waitForFunction(() => /supervoxels in/.test(document.getElementById('sv-status').textContent), null, { timeout: 60000 });
+    assert.equal(await p.evaluate(() => window.supervox.session.volume.name), 'again.nii.gz');
+    assert.ok((await p.evaluate(() => window.supervox.session.supervoxels.count)) > 19000);
+    // after Cancel the tool does not start it again by itself: the stroke says what is missing
+    await p.keyboard.press('c');
+    await p.fill('#sv-count', '400000');
+    await p.click('#sv-compute');
+    await p.waitForSelector('#sv-cancel:not([hidden])');
+    await p.click('#sv-cancel');
+    await p.waitForFunction(() => document.getElementById('sv-cancel').hidden);
+    await h.idle(p);
+    await p.keyboard.press('s');
+    await h.settle(p);
+    assert.equal(await p.evaluate(() => window.supervox.session.supervoxels), null);
+    assert.ok(await p.$eval('#sv-cancel', (e) => e.hidden), 'nothing started');
+    await h.drag(p, 'axial', 60, 95, 66, 95, 2);
+    assert.match(await p.textContent('#error-text'), /Compute supervoxels first/);
+    assert.deepEqual(own.errors, []);
+  } finally {
+    await own.close();
+  }
+});
+
 test('supervoxels compute in the worker with a progress bar; boundaries show in every view', async () => {
   await page.fill('#sv-count', '4000');
   // the background field reads "auto" until the user changes it

@@ -16,7 +16,7 @@ import { renderGreySlice } from './slice-render.js';
 /**
  * @typedef {object} ViewHost  what a view asks of the app
  * @property {import('../state/session.js').Session} session
- * @property {() => {tool: string, radiusMm: number, erase: boolean, onlyUnlabelled: boolean, outline: boolean, overlayOpacity: number, convention: import('./orientation.js').Convention, space: boolean, strokeMode: string, boundaries: boolean}} settings
+ * @property {() => {tool: string, radiusMm: number, erase: boolean, onlyUnlabelled: boolean, outline: boolean, overlayOpacity: number, convention: import('./orientation.js').Convention, space: boolean, strokeMode: string, boundaries: boolean, svComputing: boolean}} settings
  * @property {(stroke: {axis: number, mode: string, points: number[][], width: number}) => void} stroke a finished supervoxel stroke
  * @property {(stroke: {axis: number, mode: string, points: number[][], width: number}) => void} previewStroke a supervoxel stroke in progress: show what it would label
  * @property {() => void} redrawAll
@@ -366,7 +366,11 @@ export class SliceView {
         drag = { kind: 'window', x: p.x, y: p.y, win: { ...this.session.window } };
       } else if (e.button === 0 && s.tool === 'stroke') {
         if (!this.session.supervoxels) {
-          this.host.error('Compute supervoxels first (Supervoxels, Compute), then draw the stroke.');
+          this.host.error(
+            s.svComputing
+              ? 'The supervoxels are being computed (see the progress bar): draw the stroke when they are ready.'
+              : 'Compute supervoxels first (Supervoxels, Compute), then draw the stroke.',
+          );
           return;
         }
         const ijk = this.voxelAt(p.x, p.y);
