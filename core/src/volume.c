@@ -326,12 +326,72 @@ void sv_volume_stats_compute(const sv_volume *v, sv_volume_stats *out)
         }                                                                                        \
     } while (0)
 
-/* The fast path for 8- and 16-bit data: the raw value is the bin. */
-#define DIRECT_LOOP(T, OFF)                                                                      \
+/* The fast path for 8- and 16-bit data: the raw value is the bin. Four
+ * interleaved partial counts: a run of one value, such as a padded image's
+ * zeros, would otherwise be a chain of increments of one counter, each
+ * waiting for the one before (256^3 with 91% zeros: 48 -> 14 ms natively,
+ * 52 -> 24 ms in wasm). The counts are 32-bit, folded into fine every
+ * DIRECT_FOLD pieces (and at the end), so none can overflow; the pieces go
+ * through sv_serial_for so that V8 optimises the loop after the first few
+ * (a volume is summarised once, as it opens). */
+#define DIRECT_PIECE ((size_t)1 << 20)
+#define DIRECT_FOLD 1024
+
+typedef struct direct_count {
+    const sv_volume *v;
+    uint32_t *part; /* 4 x nb partial counts */
+    size_t *fine, nb, npieces;
+} direct_count;
+
+#define COUNT4(T, OFF)                                                                           \
     do {                                                                                         \
-        const T *p = (const T *)v->data;                                                         \
-        for (i = 0; i < v->nvox; i++) fine[(int32_t)p[i] + (OFF)]++;                             \
+        const T *p = (const T *)d->v->data;                                                      \
+        for (i = start; i + 4 <= end; i += 4) {                                                  \
+            c0[(int32_t)p[i] + (OFF)]++;                                                         \
+            c1[(int32_t)p[i + 1] + (OFF)]++;                                                     \
+            c2[(int32_t)p[i + 2] + (OFF)]++;                                                     \
+            c3[(int32_t)p[i + 3] + (OFF)]++;                                                     \
+        }                                                                                        \
+        for (; i < end; i++) c0[(int32_t)p[i] + (OFF)]++;                                        \
     } while (0)
+
+static sv_status direct_piece(void *ctx, size_t piece, unsigned worker)
+{
+    direct_count *d = (direct_count *)ctx;
+    const size_t nb = d->nb, start = piece * DIRECT_PIECE;
+    const size_t end = d->v->nvox - start < DIRECT_PIECE ? d->v->nvox : start + DIRECT_PIECE;
+    uint32_t *c0 = d->part, *c1 = c0 + nb, *c2 = c1 + nb, *c3 = c2 + nb;
+    size_t i, b;
+    (void)worker;
+    switch (d->v->dtype) {
+    case SV_DT_UINT8: COUNT4(uint8_t, 0); break;
+    case SV_DT_INT8: COUNT4(int8_t, 128); break;
+    case SV_DT_UINT16: COUNT4(uint16_t, 0); break;
+    case SV_DT_INT16: COUNT4(int16_t, 32768); break;
+    default: break;
+    }
+    if ((piece + 1) % DIRECT_FOLD == 0 || piece + 1 == d->npieces) {
+        for (b = 0; b < nb; b++) d->fine[b] += (size_t)c0[b] + c1[b] + c2[b] + c3[b];
+        memset(d->part, 0, 4 * nb * sizeof *d->part);
+    }
+    return SV_OK;
+}
+#undef COUNT4
+
+/* Count an 8- or 16-bit volume (nb = 256 or 65536 values) into fine; 0 when out of memory. */
+static int direct_loop(const sv_volume *v, size_t nb, size_t *fine)
+{
+    direct_count d;
+    d.v = v;
+    d.fine = fine;
+    d.nb = nb;
+    d.npieces = (v->nvox + DIRECT_PIECE - 1) / DIRECT_PIECE;
+    d.part = (uint32_t *)SV_CALLOC(4 * nb, sizeof *d.part);
+    if (!d.part) return 0;
+    sv_serial_for(d.npieces, direct_piece, &d);
+    SV_FREE(d.part);
+    return 1;
+}
 
 sv_status sv_volume_summarize(const sv_volume *v, const double *pcts, int npcts, double *pct_out, sv_volume_summary *out)
 {
@@ -343,10 +403,18 @@ sv_status sv_volume_summarize(const sv_volume *v, const double *pcts, int npcts,
     fine = (size_t *)SV_CALLOC(FINE_BINS, sizeof *fine);
     if (!fine) return sv_fail(SV_ENOMEM, "out of memory for a histogram");
     switch (v->dtype) {
-    case SV_DT_UINT8: lo = 0; DIRECT_LOOP(uint8_t, 0); break;
-    case SV_DT_INT8: lo = -128; DIRECT_LOOP(int8_t, 128); break;
-    case SV_DT_UINT16: lo = 0; DIRECT_LOOP(uint16_t, 0); break;
-    case SV_DT_INT16: lo = -32768; DIRECT_LOOP(int16_t, 32768); break;
+    case SV_DT_UINT8:
+    case SV_DT_INT8:
+    case SV_DT_UINT16:
+    case SV_DT_INT16: {
+        const int wide = v->dtype == SV_DT_UINT16 || v->dtype == SV_DT_INT16;
+        lo = v->dtype == SV_DT_INT8 ? -128 : v->dtype == SV_DT_INT16 ? -32768 : 0;
+        if (!direct_loop(v, wide ? 65536 : 256, fine)) {
+            SV_FREE(fine);
+            return sv_fail(SV_ENOMEM, "out of memory for a histogram");
+        }
+        break;
+    }
     default:
         switch (v->dtype) {
         case SV_DT_INT32: MINMAX_LOOP(int32_t); break;

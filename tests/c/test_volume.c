@@ -170,6 +170,43 @@ static void percentiles_exact_for_integers(void)
     sv_volume_free(v);
 }
 
+/* 8-bit counts are exact across the core's pieces of 2^20 voxels and a tail
+ * that is not a multiple of 4, with long runs of one value (padding) */
+static void eight_bit_counts_exact_across_pieces(void)
+{
+    int32_t d[3] = {129, 127, 65}; /* 1 064 895 voxels: two pieces, 3 left over */
+    sv_volume *v;
+    size_t i;
+    static size_t want[256];
+    double p[3] = {0, 50, 100}, out[3];
+    sv_volume_summary sm;
+    int b, ok = 1;
+    CHECK_EQ_INT(sv_volume_create(d, SV_DT_INT8, &v), SV_OK);
+    if (!v) return;
+    memset(want, 0, sizeof want);
+    for (i = 0; i < v->nvox; i++) {
+        /* zeros for the first 60%, then a pattern over every value */
+        int x = i < v->nvox * 6 / 10 ? 0 : (int)((uint32_t)(i * 2654435761u) >> 24) - 128;
+        ((int8_t *)v->data)[i] = (int8_t)x;
+        want[x + 128]++;
+    }
+    ((int8_t *)v->data)[v->nvox - 1] = 127; /* the last voxel, in the tail */
+    want[(uint32_t)((v->nvox - 1) * 2654435761u) >> 24]--;
+    want[255]++;
+    ((int8_t *)v->data)[0] = -128;
+    want[128]--;
+    want[0]++;
+    CHECK_EQ_INT(sv_volume_summarize(v, p, 3, out, &sm), SV_OK);
+    CHECK_NEAR(sm.min, -128, 0);
+    CHECK_NEAR(sm.max, 127, 0);
+    CHECK_NEAR(out[0], -128, 0);
+    CHECK_NEAR(out[1], 0, 0);
+    CHECK_NEAR(out[2], 127, 0);
+    for (b = 0; b < 256; b++) ok &= sm.hist[b] == want[b]; /* 256 bins over 255 units: one value each */
+    CHECK(ok);
+    sv_volume_free(v);
+}
+
 static void percentiles_of_floats_within_a_bin(void)
 {
     int32_t d[3] = {23, 17, 11};
@@ -523,6 +560,7 @@ void suite_volume(void)
     RUN(reorient_las_onto_lps_and_bad_values);
     RUN(summary_of_uint8_and_empty_float);
     RUN(percentiles_exact_for_integers);
+    RUN(eight_bit_counts_exact_across_pieces);
     RUN(percentiles_of_floats_within_a_bin);
     RUN(create_odd_dims_zero_filled);
     RUN(create_refuses_bad_dims_and_overflow);
