@@ -279,6 +279,7 @@ function showMeta() {
       'Study ID': m.study_id || '—',
       'Study date': m.study_date ? String(m.study_date).replace(/^(\d{4})(\d{2})(\d{2})$/, '$1-$2-$3') : '—',
       'Slice thickness': m.slice_thickness != null ? `${fmt(Number(m.slice_thickness))} mm` : '—',
+      'Window (file)': m.window_width != null ? `W ${fmt(Number(m.window_width))} L ${fmt(Number(m.window_center))}` : '—',
       Series: m.series_description || '—',
       'Transfer syntax': m.transfer_syntax || '—',
     });
@@ -303,7 +304,9 @@ session.on('volume', () => {
   if (settings.tool === 'stroke') queueMicrotask(autoSupervoxels); // the new volume's supervoxels
   showMeta();
   $('file-name').textContent = session.volume?.name || '';
-  /** @type {HTMLSelectElement} */ ($('wl-preset')).value = 'auto';
+  const fileWindow = session.volume?.fileWindow;
+  /** @type {HTMLOptionElement} */ (document.querySelector('#wl-preset option[value="file"]')).hidden = !fileWindow;
+  /** @type {HTMLSelectElement} */ ($('wl-preset')).value = fileWindow ? 'file' : 'auto';
 });
 session.on('cursor', () => {
   for (const v of allViews) v.requestDraw();
@@ -841,6 +844,7 @@ function applyPreset(preset) {
   if (!v) return;
   const p = /** @type {Record<string, number[]>} */ (PRESETS)[preset];
   if (p) session.setWindow(p[1] - p[0] / 2, p[1] + p[0] / 2);
+  else if (preset === 'file' && v.fileWindow) session.setWindow(v.fileWindow.lo, v.fileWindow.hi);
   else session.setWindow(v.percentiles.p005, v.percentiles.p995);
 }
 /** @type {HTMLSelectElement} */ ($('wl-preset')).addEventListener('change', (e) => applyPreset(/** @type {HTMLSelectElement} */ (e.target).value));

@@ -93,7 +93,8 @@ enum kind { K_STR, K_US, K_IS, K_DS };
 enum {
     A_IMAGETYPE, A_SOPCLASS, A_STUDYDATE, A_MODALITY, A_SERIESDESC, A_PNAME, A_PID, A_PSEX, A_PAGE, A_THICK,
     A_STUDYUID, A_SERIESUID, A_STUDYID, A_SERIESNUM, A_INSTANCE, A_IPP, A_IOP, A_SPP, A_PHOTO,
-    A_FRAMES, A_ROWS, A_COLS, A_PIXSP, A_BITS, A_BSTORED, A_PIXREP, A_INTER, A_SLOPE, A_PIXELS
+    A_FRAMES, A_ROWS, A_COLS, A_PIXSP, A_BITS, A_BSTORED, A_PIXREP, A_WCENTER, A_WWIDTH, A_INTER, A_SLOPE,
+    A_PIXELS /* 30: has is an unsigned long, 32 bits in wasm */
 };
 static const struct attr {
     uint16_t group, elem;
@@ -126,6 +127,8 @@ static const struct attr {
     {0x0028, 0x0100, K_US, A_BITS, "BitsAllocated"},
     {0x0028, 0x0101, K_US, A_BSTORED, "BitsStored"},
     {0x0028, 0x0103, K_US, A_PIXREP, "PixelRepresentation"},
+    {0x0028, 0x1050, K_DS, A_WCENTER, "WindowCenter"},
+    {0x0028, 0x1051, K_DS, A_WWIDTH, "WindowWidth"},
     {0x0028, 0x1052, K_DS, A_INTER, "RescaleIntercept"},
     {0x0028, 0x1053, K_DS, A_SLOPE, "RescaleSlope"},
     {0x7FE0, 0x0010, K_STR, A_PIXELS, "PixelData"},
@@ -145,6 +148,7 @@ struct sv_dicom_hdr {
     char patient_id[65], patient_name[325], patient_age[17], patient_sex[17], study_id[17], study_date[17];
     int32_t rows, cols, bits, pixrep, spp, frames, instance, series_number;
     double ipp[3], iop[6], pixsp[2], slope, inter, thickness; /* mm; IOP as read, normalised after checks */
+    double wcenter, wwidth; /* the first display window the file suggests (rescaled units), for display only */
     unsigned long has;  /* HAS(A_...) for attributes present with a valid value */
     char bad[160];      /* the first needed attribute whose value does not parse */
     size_t pix_off, pix_len, file_len;
@@ -364,7 +368,8 @@ static void take_value(sv_dicom_hdr *h, const elem *e, const uint8_t *v, int be)
         int want = a->id == A_IPP ? 3 : a->id == A_IOP ? 6 : a->id == A_PIXSP ? 2 : 1;
         int n = parse_ds_list(text, vals, want);
         if (n != want) {
-            if (a->id != A_THICK) note_bad(h, a->name, text); /* thickness is for display only */
+            /* thickness and the window are for display only */
+            if (a->id != A_THICK && a->id != A_WCENTER && a->id != A_WWIDTH) note_bad(h, a->name, text);
             return;
         }
         switch (a->id) {
@@ -372,6 +377,11 @@ static void take_value(sv_dicom_hdr *h, const elem *e, const uint8_t *v, int be)
         case A_IOP: memcpy(h->iop, vals, sizeof h->iop); break;
         case A_PIXSP: memcpy(h->pixsp, vals, sizeof h->pixsp); break;
         case A_THICK: h->thickness = vals[0]; break;
+        case A_WCENTER: h->wcenter = vals[0]; break; /* several windows: the first */
+        case A_WWIDTH:
+            if (!(vals[0] >= 1)) return; /* the standard's minimum width */
+            h->wwidth = vals[0];
+            break;
         case A_INTER: h->inter = vals[0]; break;
         case A_SLOPE: h->slope = vals[0]; break;
         default: break;
@@ -1197,6 +1207,10 @@ size_t sv_dicom_metadata_json(const sv_dicom_scan *scan, size_t series, char *bu
         jput(&b, ", \"slice_thickness\": %.17g", h->thickness);
     else
         jput(&b, ", \"slice_thickness\": null");
+    if ((h->has & HAS(A_WCENTER)) && (h->has & HAS(A_WWIDTH)))
+        jput(&b, ", \"window_center\": %.17g, \"window_width\": %.17g", h->wcenter, h->wwidth);
+    else
+        jput(&b, ", \"window_center\": null, \"window_width\": null");
     jput(&b, ", \"transfer_syntax\": ");
     jstr(&b, ts ? ts->name : h->ts_uid);
     jput(&b, "}");

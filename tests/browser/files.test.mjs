@@ -70,9 +70,18 @@ test('a DICOM folder opens with the voxels the CLI reads, and the metadata panel
   assert.equal(n, n2);
   assert.ok(Math.abs(s - s2) < 1e-6 * Math.abs(s2) + 1 && Math.abs(w - w2) < 1e-6 * Math.abs(w2) + 1, `${s} ${w} vs ${s2} ${w2}`);
   const meta = await page.$eval('#meta-list', (el) => el.textContent);
-  for (const t of ['ModalityCT', 'Study date2022-12-08', 'Slice thickness3 mm', 'SeriesCT Body 3.0', 'Patient ID']) assert.ok(meta.includes(t), `${t} in ${meta}`);
-  await page.selectOption('#wl-preset', 'ct-soft');
+  for (const t of ['ModalityCT', 'Study date2022-12-08', 'Slice thickness3 mm', 'SeriesCT Body 3.0', 'Patient ID', 'Window (file)W 300 L 40'])
+    assert.ok(meta.includes(t), `${t} in ${meta}`);
+  // it opens in the window its files suggest (WindowCenter 40 / WindowWidth 300, the first of two), as other viewers do
+  const win = () => page.evaluate(() => ({ ...window.supervox.session.window, preset: document.getElementById('wl-preset').value, out: document.getElementById('wl-out').textContent }));
+  assert.deepEqual(await win(), { lo: -110, hi: 190, preset: 'file', out: 'W 300 L 40' });
   await h.shot(page, 'files-dicom');
+  await page.selectOption('#wl-preset', 'auto');
+  const auto = await win();
+  assert.ok(auto.hi - auto.lo > 1000, `auto: ${auto.out}`);
+  await page.selectOption('#wl-preset', 'file');
+  assert.equal((await win()).out, 'W 300 L 40');
+  await page.selectOption('#wl-preset', 'ct-soft');
 });
 
 test('a folder of several series asks which to open; the patient tags show but never leave', async () => {

@@ -104,6 +104,7 @@ typedef struct spec {
     int instance, series_number;
     const char *series_uid;
     const char *slope, *inter; /* NULL: absent */
+    const char *wcenter, *wwidth; /* WindowCenter, WindowWidth (NULL: absent) */
     int seed;           /* pixel pattern */
     int with_sequences; /* add nested undefined-length sequences (with traps) */
     int no_pixels;
@@ -223,6 +224,8 @@ static uint8_t *make_dicom(const spec *s, size_t *len)
     el_us(&b, 0x0028, 0x0100, (uint16_t)s->bits);
     el_us(&b, 0x0028, 0x0101, (uint16_t)s->bits);
     el_us(&b, 0x0028, 0x0103, (uint16_t)s->pixrep);
+    if (s->wcenter) el_str(&b, 0x0028, 0x1050, "DS", s->wcenter);
+    if (s->wwidth) el_str(&b, 0x0028, 0x1051, "DS", s->wwidth);
     if (s->inter) el_str(&b, 0x0028, 0x1052, "DS", s->inter);
     if (s->slope) el_str(&b, 0x0028, 0x1053, "DS", s->slope);
     if (!s->no_pixels) {
@@ -912,6 +915,7 @@ static void metadata_is_shown_but_never_exported(void)
         CHECK(strstr(json, "\"slice_thickness\": 2.5") != NULL);
         CHECK(strstr(json, "\"modality\": \"CT\"") != NULL);
         CHECK(strstr(json, "\"series_description\": \"Test series\"") != NULL);
+        CHECK(strstr(json, "\"window_center\": null, \"window_width\": null") != NULL); /* none in the file */
         free(json);
         CHECK_EQ_INT(sv_dicom_metadata_json(sc, 1, NULL, 0), 0);
         CHECK_EQ_INT(sv_dicom_read_series(sc, 0, &v), SV_OK);
@@ -930,6 +934,50 @@ static void metadata_is_shown_but_never_exported(void)
     sv_volume_free(v);
     sv_dicom_scan_free(sc);
     free(buf);
+}
+
+/* the display window the file suggests: the first of several; a width under 1
+ * or a value that is not a number leaves none, and the image still reads */
+static void window_from_the_file(void)
+{
+    static const struct {
+        const char *center, *width, *want;
+    } cases[] = {
+        {"40\\300", "400\\1500", "\"window_center\": 40, \"window_width\": 400"},
+        {" -600 ", "1500", "\"window_center\": -600, \"window_width\": 1500"},
+        {"40", "0", "\"window_center\": null, \"window_width\": null"},
+        {"forty", "400", "\"window_center\": null, \"window_width\": null"},
+        {"40", NULL, "\"window_center\": null, \"window_width\": null"},
+    };
+    size_t c;
+    for (c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        spec s;
+        size_t len, need;
+        uint8_t *buf;
+        sv_file f;
+        sv_dicom_scan *sc;
+        sv_volume *v = NULL;
+        char *json;
+        default_spec(&s);
+        s.wcenter = cases[c].center;
+        s.wwidth = cases[c].width;
+        buf = make_dicom(&s, &len);
+        sc = scan1("win.dcm", buf, len, &f);
+        if (sc && sc->nseries == 1) {
+            need = sv_dicom_metadata_json(sc, 0, NULL, 0);
+            json = (char *)malloc(need + 1);
+            sv_dicom_metadata_json(sc, 0, json, need + 1);
+            CHECK(strstr(json, cases[c].want) != NULL);
+            free(json);
+            CHECK_EQ_INT(sv_dicom_read_series(sc, 0, &v), SV_OK);
+            CHECK_EQ_INT(v ? count_wrong(v, &s, 0, 1, 0) : -1, 0);
+        } else {
+            CHECK(0);
+        }
+        sv_volume_free(v);
+        sv_dicom_scan_free(sc);
+        free(buf);
+    }
 }
 
 static void json_keeps_utf8_names_and_escapes_latin1(void)
@@ -1097,6 +1145,7 @@ void suite_dicom(void)
     RUN(series_are_grouped_and_ordered);
     RUN(stored_type_follows_the_rescale_rule);
     RUN(metadata_is_shown_but_never_exported);
+    RUN(window_from_the_file);
     RUN(json_keeps_utf8_names_and_escapes_latin1);
     RUN(deep_nesting_and_mutations_never_crash);
     RUN(ct5n_sorts_against_its_instance_numbers);

@@ -303,6 +303,26 @@ def test_metadata_shown_not_exported():
             raise AssertionError(f"descrip {img.header['descrip']}")
 
 
+def test_window_from_the_files_vs_pydicom():
+    # the display window the files suggest (the first of several), as pydicom reads it; none: null
+    cases = [(CT, sorted(glob.glob(os.path.join(CT, "*.dcm")))[0])]
+    cases += [(os.path.join(EDGE, "pydicom", f), os.path.join(EDGE, "pydicom", f)) for f in ("CT_small.dcm", "MR_small.dcm")]
+    for path, first in cases:
+        d = pydicom.dcmread(first)
+        code, out, err = run_cli("info", path)
+        if code != 0:
+            raise AssertionError(err.strip())
+        meta = json.loads(out)["metadata"]
+        wc, ww = d.get("WindowCenter"), d.get("WindowWidth")
+        if wc is None or ww is None:
+            want = (None, None)
+        else:
+            first_of = lambda x: float(x[0]) if isinstance(x, pydicom.multival.MultiValue) else float(x)
+            want = (first_of(wc), first_of(ww))
+        if (meta["window_center"], meta["window_width"]) != want:
+            raise AssertionError(f"{os.path.basename(path)}: window {meta['window_center']}/{meta['window_width']}, pydicom {want}")
+
+
 # --- PNG stacks ------------------------------------------------------------------
 
 def test_png_stack(name, opts):
@@ -351,6 +371,7 @@ def main():
     check("CT5N folder: sorted by position against its instance numbers, equal to pydicom", test_ct5n_folder)
     check("transfer_syntaxes folder: series listed, compressed skipped by name, --series picks one", test_edge_folder_scan)
     check("patient metadata shown by info, absent from the NIfTI written", test_metadata_shown_not_exported)
+    check("the display window the files suggest equals pydicom's (the first of several; none: null)", test_window_from_the_files_vs_pydicom)
     check("PNG stack brain_u8 equals its source NIfTI", test_png_stack, "brain_u8", [])
     check("PNG stack mr_u16 with --intercept -1024 equals its source NIfTI", test_png_stack, "mr_u16", ["--intercept", "-1024"])
     check("PNG stack errors: mixed depths name both files; bad options are usage errors", test_png_errors)

@@ -31,7 +31,18 @@ import { voxelArray } from '../views/slice-render.js';
  * @property {string} key the content's key (autosave and session files find their image by it)
  * @property {Record<string, any> | null} metadata a DICOM series' patient and study tags (shown, never exported)
  * @property {string} warning e.g. uneven slice spacing or gantry tilt
+ * @property {{lo: number, hi: number} | null} fileWindow the display window the file suggests
+ *   (DICOM WindowCenter/WindowWidth, the first of several), the initial window when present
  */
+
+/**
+ * The window a DICOM series suggests, as [lo, hi] in its rescaled values: centre ± width / 2.
+ * @param {Record<string, any> | null | undefined} m @returns {{lo: number, hi: number} | null}
+ */
+function fileWindowOf(m) {
+  const c = m?.window_center, w = m?.window_width;
+  return typeof c === 'number' && typeof w === 'number' && Number.isFinite(c) && w >= 1 ? { lo: c - w / 2, hi: c + w / 2 } : null;
+}
 
 export class Session {
   /** @param {import('../core/bridge.js').CoreBridge} bridge */
@@ -163,12 +174,14 @@ export class Session {
       key: r.key,
       metadata: extra.metadata || null,
       warning: extra.warning || '',
+      fileWindow: fileWindowOf(extra.metadata),
     };
     const nvox = info.dims[0] * info.dims[1] * info.dims[2];
     this.layers = [{ id: layer.layer, name: 'Labels', data: new Uint8Array(nvox), visible: true, opacity: 1 }];
     this.activeLayer = 0;
     this.cursor = info.dims.map((/** @type {number} */ n) => Math.floor(n / 2));
-    this.window = { lo: r.percentiles.p005, hi: r.percentiles.p995 > r.percentiles.p005 ? r.percentiles.p995 : r.percentiles.p005 + 1 };
+    // the file's own window (a CT's soft tissue, as the scanner set it), as other viewers open it; else the robust range
+    this.window = this.volume.fileWindow || { lo: r.percentiles.p005, hi: r.percentiles.p995 > r.percentiles.p005 ? r.percentiles.p995 : r.percentiles.p005 + 1 };
     for (const l of oldLayers) this.bridge.call('deleteLayer', { layer: l.id }).catch(() => {});
     if (this.supervoxels) this.bridge.call('freeSegmenter', { seg: this.supervoxels.seg }).catch(() => {});
     if (old) this.bridge.call('closeVolume', { handle: old.handle }).catch(() => {});
