@@ -18,7 +18,7 @@ import { Session } from './state/session.js';
 import { bindLabelsPanel } from './ui/labels-panel.js';
 import { HistogramView } from './views/histogram.js';
 import { orientationCode } from './views/orientation.js';
-import { SliceView } from './views/slice-view.js';
+import { drawsPending, SliceView } from './views/slice-view.js';
 import { View3D } from './views/view3d.js';
 
 const DEMO_URL = new URL('./demo/norm_crop.nii.gz', import.meta.url);
@@ -1159,6 +1159,10 @@ Object.defineProperty(window, 'supervox', {
     openFiles,
     computeSupervoxels,
     toggle3d,
+    /** a slice view has a redraw waiting for a frame */
+    get drawsPending() {
+      return drawsPending();
+    },
     /** no stroke preview is being computed or waiting */
     get previewIdle() {
       return !preview.busy && !preview.next;

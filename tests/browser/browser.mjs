@@ -104,7 +104,15 @@ export async function mainThreadTasks(browser, page, act, ms = 50) {
 }
 
 /** Wait for two animation frames (the views draw in the next one). */
-export const settle = (page) => page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+export const settle = (page) =>
+  page.evaluate(
+    () =>
+      new Promise((r) => {
+        // two frames, and more while slice views still wait for theirs (slow draws spread over frames)
+        const more = () => requestAnimationFrame(() => (window.supervox?.drawsPending ? more() : requestAnimationFrame(r)));
+        more();
+      }),
+  );
 
 /** Wait until the core has answered every call, then for the redraw. */
 export const idle = (page) => page.waitForFunction(() => !window.supervox.bridge.busy).then(() => settle(page));
