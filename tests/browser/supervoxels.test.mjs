@@ -468,3 +468,35 @@ test('at 256^3 the supervoxels arrive and their boundaries show with no main-thr
     await server.close();
   }
 });
+
+// (the worker answers in order: the computation's answer comes before the new image's, so the
+// supervoxels never meet the wrong image; the new one then gets its own)
+test('an image opened while supervoxels compute gets its own', async () => {
+  const server = await serve(path.join(h.ROOT, 'web'), '/', { 'mr.nii.gz': path.join(SHARED, 'data/mr/example_mr_sm.nii.gz') });
+  const p = await app.browser.newPage({ viewport: { width: 1400, height: 860 } });
+  const errs = h.watchErrors(p);
+  try {
+    await p.goto(server.url);
+    await p.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 30000 });
+    await p.mouse.move(10, 10);
+    await p.keyboard.press('s'); // the demo's supervoxels start computing
+    await p.waitForSelector('#sv-cancel:not([hidden])');
+    await p.evaluate(async () => {
+      const b = new Uint8Array(await (await fetch('mr.nii.gz')).arrayBuffer());
+      await window.supervox.openImage(b, 'mr.nii.gz');
+    });
+    await p.waitForFunction(() => window.supervox.session.supervoxels && /supervoxels in/.test(document.getElementById('sv-status').textContent), null, { timeout: 60000 });
+    await h.idle(p);
+    const r = await p.evaluate(() => {
+      const s = window.supervox.session;
+      return { name: s.volume.name, n: s.dims[0] * s.dims[1] * s.dims[2], labels: s.supervoxels.labels.length, error: document.getElementById('error').hidden ? '' : document.getElementById('error-text').textContent };
+    });
+    assert.equal(r.name, 'mr.nii.gz');
+    assert.equal(r.labels, r.n, 'the supervoxels are the new image\'s');
+    assert.equal(r.error, '');
+    assert.deepEqual(errs, []);
+  } finally {
+    await p.close();
+    await server.close();
+  }
+});
