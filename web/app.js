@@ -57,7 +57,20 @@ if (waited.shown) $('progress').hidden = true; // gave up waiting: start single-
 
 // supervox.html (make dist, one file for file://) sets SupervoxInline: its worker and demo are inside the page
 const INLINE = /** @type {any} */ (globalThis).SupervoxInline;
-const bridge = new CoreBridge(new URL('./worker/worker.js', import.meta.url), INLINE?.makeWorker);
+// boot.js (the page's first script) started the worker and the first download: taken over once
+const BOOT = /** @type {{worker: Worker, url: string, response: Promise<Response | Error>} | undefined} */ (/** @type {any} */ (globalThis).SupervoxBoot);
+let bootWorker = INLINE ? null : BOOT?.worker || null;
+let bootDownload = INLINE || !BOOT ? null : { url: BOOT.url, response: BOOT.response };
+const workerUrl = new URL('./worker/worker.js', import.meta.url);
+const bridge = new CoreBridge(
+  workerUrl,
+  INLINE?.makeWorker ||
+    (() => {
+      const w = bootWorker || new Worker(workerUrl);
+      bootWorker = null; // a restarted core (after a cancel) gets a new one
+      return w;
+    }),
+);
 /** Which core runs (the worker's answer to ping): threads in use, and whether it is the threaded build. */
 let coreInfo = /** @type {{threads: number, threaded: boolean} | null} */ (null);
 /** "core: 2 threads" (the threaded build, where the page is cross-origin isolated) or "core: single thread". */
@@ -454,7 +467,9 @@ async function openUrl(url, name) {
   performance.mark('supervox:download-start');
   try {
     showProgress(`Downloading ${name}`, 0);
-    bytes = await fetchBytes(url, (f) => showProgress(`Downloading ${name}`, f));
+    const started = bootDownload && bootDownload.url === new URL(url, location.href).href ? bootDownload.response : undefined;
+    bootDownload = null;
+    bytes = await fetchBytes(url, (f) => showProgress(`Downloading ${name}`, f), started);
   } catch (e) {
     showProgress('', null);
     showError(`${name} ${/** @type {Error} */ (e).message}`);

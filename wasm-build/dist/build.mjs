@@ -144,8 +144,9 @@ let html = indexHtml
     '         The CSP allows only the inline script and style below (by their hashes), a Blob worker and wasm. -->\n')
   .replace(/ *<!-- three\.js is served[^\n]*\n *<script type="importmap">[\s\S]*?<\/script>\n/, '')
   .replace('<link rel="stylesheet" href="styles.css" />', () => `<style>${css}</style>`)
+  .replace(/ *<script type="module" src="boot\.js"><\/script>\n/, '') // one file: the app starts its worker and demo itself
   .replace('<script type="module" src="app.js"></script>', () => `<script type="module">${js}</script>`);
-for (const gone of ['importmap', 'src="app.js"', 'href="styles.css"'])
+for (const gone of ['importmap', 'src="boot.js"', 'src="app.js"', 'href="styles.css"'])
   if (html.includes(gone)) fail(`supervox.html: could not replace ${gone} in web/index.html`);
 
 const blocks =

@@ -4,12 +4,14 @@
 /**
  * @param {string | URL} url
  * @param {(fraction: number) => void} [onProgress] called with 0..1 when the size is known
+ * @param {Promise<Response | Error>} [started] a fetch of url already under way (boot.js's)
  * @returns {Promise<Uint8Array>}
  */
-export async function fetchBytes(url, onProgress) {
+export async function fetchBytes(url, onProgress, started) {
   let res;
   try {
-    res = await fetch(url);
+    res = started ? await started : await fetch(url);
+    if (res instanceof Error) throw res;
   } catch (e) {
     throw new Error(`could not be fetched (${/** @type {Error} */ (e).message})`);
   }

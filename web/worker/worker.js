@@ -58,6 +58,9 @@ function core() {
   if (!corePromise) corePromise = startCore();
   return corePromise;
 }
+// at once, not at the first request: the page's first volume is usually on its way
+// (a failure reaches that request)
+core().catch(() => {});
 
 /** @typedef {(phase: string, fraction: number) => void} Progress */
 
