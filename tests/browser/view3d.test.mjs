@@ -34,25 +34,32 @@ const meshed = async () => {
   await h.settle(page);
 };
 
-/** Pixels of the 3D canvas whose colour is red-dominant (label 1's colour, shaded). */
-const redPixels = () =>
-  page.evaluate(() => {
-    const src = window.supervox.view3d.renderer.domElement;
+/**
+ * Pixels of pg's 3D canvas matching test, (r, g, b) => boolean given as source: their count, and
+ * every 97th as a point on the page.
+ */
+const pixels3d = (pg, test) =>
+  pg.evaluate((src) => {
+    const f = new Function('r', 'g', 'b', `return (${src});`);
+    const canvas = window.supervox.view3d.renderer.domElement;
     const c = document.createElement('canvas');
-    c.width = src.width;
-    c.height = src.height;
+    c.width = canvas.width;
+    c.height = canvas.height;
     const ctx = c.getContext('2d');
-    ctx.drawImage(src, 0, 0);
+    ctx.drawImage(canvas, 0, 0);
     const d = ctx.getImageData(0, 0, c.width, c.height).data;
     const pts = [];
     for (let y = 0; y < c.height; y++)
       for (let x = 0; x < c.width; x++) {
         const i = 4 * (x + c.width * y);
-        if (d[i] > 90 && d[i] > 2.5 * d[i + 1] && d[i] > 2.5 * d[i + 2]) pts.push([x, y]);
+        if (f(d[i], d[i + 1], d[i + 2])) pts.push([x, y]);
       }
-    const r = src.getBoundingClientRect();
+    const r = canvas.getBoundingClientRect();
     return { n: pts.length, pts: pts.filter((_, i) => i % 97 === 0).map(([x, y]) => ({ x: r.left + ((x + 0.5) / c.width) * r.width, y: r.top + ((y + 0.5) / c.height) * r.height })) };
-  });
+  }, test);
+
+/** Pixels of the 3D canvas whose colour is red-dominant (label 1's colour, shaded). */
+const redPixels = () => pixels3d(page, 'r > 90 && r > 2.5 * g && r > 2.5 * b');
 
 /** Paint a brush line across the axial view (columns c0..c1 on a row). */
 const brush = (c0, c1, row) => h.drag(page, 'axial', c0, row, c1, row);
@@ -207,18 +214,7 @@ test('three.js loads after the first slice is on screen; surfaces made before sh
     await h.settle(p2);
     await p2.screenshot({ path: path.join(h.OUT, 'view3d-labels-at-start.png') });
     // the 3D canvas shows them: many pixels differ from the background
-    const lit = await p2.evaluate(() => {
-      const src = window.supervox.view3d.renderer.domElement;
-      const c = document.createElement('canvas');
-      c.width = src.width;
-      c.height = src.height;
-      const ctx = c.getContext('2d');
-      ctx.drawImage(src, 0, 0);
-      const d = ctx.getImageData(0, 0, c.width, c.height).data;
-      let n = 0;
-      for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - 0x10) + Math.abs(d[i + 1] - 0x14) + Math.abs(d[i + 2] - 0x18) > 60) n++;
-      return n;
-    });
+    const lit = (await pixels3d(p2, 'Math.abs(r - 0x10) + Math.abs(g - 0x14) + Math.abs(b - 0x18) > 60')).n;
     assert.ok(lit > 5000, `${lit} lit pixels in the 3D view`);
     assert.deepEqual(errs, []);
   } finally {

@@ -260,6 +260,15 @@ static sv_dicom_scan *scan1(const char *name, const uint8_t *buf, size_t len, sv
     return s;
 }
 
+/* a series' metadata JSON, malloc'd (the caller frees it) */
+static char *metadata_of(const sv_dicom_scan *sc, size_t series)
+{
+    size_t need = sv_dicom_metadata_json(sc, series, NULL, 0);
+    char *json = (char *)malloc(need + 1);
+    if (json) sv_dicom_metadata_json(sc, series, json, need + 1);
+    return json;
+}
+
 /* the stored image must be spec's pixels, i = column, j = row */
 static int count_wrong(const sv_volume *v, const spec *s, int k, double slope, double inter)
 {
@@ -893,7 +902,7 @@ static void stored_type_follows_the_rescale_rule(void)
 static void metadata_is_shown_but_never_exported(void)
 {
     spec s;
-    size_t len, need, outlen, i;
+    size_t len, outlen, i;
     uint8_t *buf, *nii = NULL;
     sv_file f;
     sv_dicom_scan *sc;
@@ -903,9 +912,7 @@ static void metadata_is_shown_but_never_exported(void)
     buf = make_dicom(&s, &len);
     sc = scan1("pat.dcm", buf, len, &f);
     if (sc && sc->nseries == 1) {
-        need = sv_dicom_metadata_json(sc, 0, NULL, 0);
-        json = (char *)malloc(need + 1);
-        sv_dicom_metadata_json(sc, 0, json, need + 1);
+        json = metadata_of(sc, 0);
         CHECK(strstr(json, "\"patient_name\": \"Doe^Jane\"") != NULL);
         CHECK(strstr(json, "\"patient_id\": \"PID-4711\"") != NULL);
         CHECK(strstr(json, "\"patient_age\": \"042Y\"") != NULL);
@@ -952,7 +959,7 @@ static void window_from_the_file(void)
     size_t c;
     for (c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         spec s;
-        size_t len, need;
+        size_t len;
         uint8_t *buf;
         sv_file f;
         sv_dicom_scan *sc;
@@ -964,9 +971,7 @@ static void window_from_the_file(void)
         buf = make_dicom(&s, &len);
         sc = scan1("win.dcm", buf, len, &f);
         if (sc && sc->nseries == 1) {
-            need = sv_dicom_metadata_json(sc, 0, NULL, 0);
-            json = (char *)malloc(need + 1);
-            sv_dicom_metadata_json(sc, 0, json, need + 1);
+            json = metadata_of(sc, 0);
             CHECK(strstr(json, cases[c].want) != NULL);
             free(json);
             CHECK_EQ_INT(sv_dicom_read_series(sc, 0, &v), SV_OK);
@@ -999,9 +1004,7 @@ static void json_keeps_utf8_names_and_escapes_latin1(void)
     f[1].len = 5;
     CHECK_EQ_INT(sv_dicom_scan_files(f, 2, &sc), SV_OK);
     if (sc && sc->nseries == 1) {
-        need = sv_dicom_metadata_json(sc, 0, NULL, 0);
-        json = (char *)malloc(need + 1);
-        sv_dicom_metadata_json(sc, 0, json, need + 1);
+        json = metadata_of(sc, 0);
         CHECK(strstr(json, "\"patient_name\": \"M\\u00fcller^J\\\"o\\\\\"") != NULL);
         free(json);
         need = sv_dicom_scan_json(sc, NULL, 0);
