@@ -46,13 +46,16 @@ function queueFrame() {
     frameQueued = false;
     const t0 = performance.now();
     let drawn = 0;
-    for (const v of waiting) {
-      if (drawn && performance.now() - t0 > FRAME_BUDGET_MS) break;
-      waiting.delete(v);
-      v.draw();
-      drawn++;
+    try {
+      for (const v of waiting) {
+        if (drawn && performance.now() - t0 > FRAME_BUDGET_MS) break;
+        waiting.delete(v);
+        drawn++;
+        v.draw();
+      }
+    } finally {
+      if (waiting.size) queueFrame(); // the rest, even if a draw threw
     }
-    if (waiting.size) queueFrame();
   });
 }
 
