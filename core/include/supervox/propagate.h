@@ -68,16 +68,22 @@ typedef struct sv_stroke {
     int only_unlabelled;   /* paint/touch/brush: leave voxels that hold another label alone */
 } sv_stroke;
 
-/* How far `paint` spreads. The stroke's supervoxels are object markers;
- * supervoxels whose mean intensity is outside mean +- k sd of the stroke's
- * voxels, or whose centroid lies farther from the stroke than
- * reach x (stroke length + width), are background markers; the rest go to
- * whichever marker reaches them first in a flood ordered by the largest
- * intensity step along the way (a watershed on the graph) — the beyond-reach
- * markers only when edges do not enclose the label (see `enclosed`). With a kept
- * workspace (sv_segmenter.ws), a paint stroke competes together with the
- * earlier paint strokes of its label that still stand, and the box spanned by
- * their points is in reach too. */
+/* How far `paint` spreads (core/src/propagate.c says why, with numbers).
+ * The stroke's supervoxels are object markers; supervoxels whose mean
+ * intensity is outside mean +- k sd of the stroke's voxels, or whose
+ * centroid lies farther from the stroke than reach x (stroke length +
+ * width), are background markers. A first flood (a watershed on the graph,
+ * the beyond-reach markers held back) fills what intensity edges enclose
+ * within reach; a label walled in by strong edges tries longer reaches while
+ * its walls hold. If the reach, not an edge, cuts more than `enclosed` of
+ * its frontier, a second flood decides: every supervoxel goes to the marker
+ * with the cheapest path (the sum of its intensity steps in sd, plus a
+ * constant per step), the beyond-reach markers competing, and, where no
+ * strong edges wall the label in, supervoxels well outside the strokes'
+ * envelope too. With a kept workspace (sv_segmenter.ws), a paint stroke
+ * competes together with the earlier paint strokes of its label that still
+ * stand (and the box spanned by their points is in reach); those of other
+ * labels, and erase strokes that still stand, are background markers. */
 typedef struct sv_paint_params {
     double k_sd;     /* default 2.5 */
     double reach;    /* default 1.0 */
