@@ -1,5 +1,6 @@
 // browser.mjs — Debian's Chromium driven by playwright-core (never a downloaded browser).
-import { mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -8,6 +9,15 @@ import { serve } from './server.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const OUT = path.join(ROOT, 'tests', 'out', 'browser');
+export const SHARED = path.resolve(ROOT, process.env.SHARED || '../shared');
+
+/** The demo brain padded to 256^3 (as make bench makes it), made once: its path. */
+export function brain256() {
+  const dir = path.join(OUT, 'vol256');
+  const file = path.join(dir, 'brain256.nii.gz');
+  if (!existsSync(file)) execFileSync('/usr/bin/python3', [path.join(ROOT, 'tests/bench/make_volumes.py'), path.join(SHARED, 'data/brain/norm_crop.nii.gz'), dir]);
+  return file;
+}
 mkdirSync(OUT, { recursive: true });
 
 /** A fresh browser; playwright gives each launch() a new, empty profile. */
@@ -96,11 +106,30 @@ export async function mainThreadTasks(browser, page, act, ms = 50) {
   }
   const trace = JSON.parse(buf.toString());
   const events = trace.traceEvents ?? trace;
-  const main = new Set(events.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`));
-  return events
-    .filter((e) => e.ph === 'X' && e.name === 'ThreadControllerImpl::RunTask' && main.has(`${e.pid}:${e.tid}`))
+  return topLevelTasks(events)
     .map((e) => ({ wall: e.dur / 1000, cpu: (e.tdur ?? e.dur) / 1000 }))
     .filter((t) => t.wall > ms || t.cpu > ms);
+}
+
+/**
+ * The main thread's top-level work in a Chromium trace ('toplevel' category):
+ * its tasks, and the microtask checkpoints Blink runs outside any task (a
+ * promise chain resumed by a stream or a Blob read: a CompressionStream's
+ * deflate ran there, 100 ms, in no task); one nested in a task is that task's.
+ * @param {any[]} events @returns {any[]} complete events ('X'), in time order
+ */
+export function topLevelTasks(events) {
+  const main = new Set(events.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`));
+  const all = events
+    .filter((e) => e.ph === 'X' && (e.name === 'ThreadControllerImpl::RunTask' || e.name === 'BlinkScheduler_PerformMicrotaskCheckpoint') && main.has(`${e.pid}:${e.tid}`))
+    .sort((a, b) => a.ts - b.ts || b.dur - a.dur);
+  const out = [];
+  for (const e of all) {
+    const last = out[out.length - 1];
+    if (last && e.ts >= last.ts && e.ts + e.dur <= last.ts + last.dur && `${e.pid}:${e.tid}` === `${last.pid}:${last.tid}`) continue;
+    out.push(e);
+  }
+  return out;
 }
 
 /** Wait for two animation frames (the views draw in the next one). */

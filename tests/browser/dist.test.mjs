@@ -21,7 +21,7 @@ import * as h from './browser.mjs';
 import { serve, withoutUpdateChecks } from './server.mjs';
 
 const DIST = path.join(h.ROOT, 'dist');
-const SHARED = path.resolve(h.ROOT, process.env.SHARED || '../shared');
+const SHARED = h.SHARED;
 const LOCAL = path.join(SHARED, 'data/brain/norm_crop.nii.gz');
 const TMP = mkdtempSync(path.join(os.tmpdir(), 'supervox-dist-'));
 const SUB = '/some/sub/path/';

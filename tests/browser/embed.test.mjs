@@ -12,7 +12,7 @@ import { after, before, test } from 'node:test';
 import * as h from './browser.mjs';
 import { serve } from './server.mjs';
 
-const SHARED = path.resolve(h.ROOT, process.env.SHARED || '../shared');
+const SHARED = h.SHARED;
 const TMP = mkdtempSync(path.join(os.tmpdir(), 'supervox-embed-'));
 let server, browser, page, errors;
 before(async () => {

@@ -14,7 +14,7 @@ import { after, before, test } from 'node:test';
 
 import * as h from './browser.mjs';
 
-const SHARED = path.resolve(h.ROOT, process.env.SHARED || '../shared');
+const SHARED = h.SHARED;
 const CT = path.join(SHARED, 'data/ct_dicom/series');
 const CLI = path.join(h.ROOT, 'build/supervox');
 const TMP = mkdtempSync(path.join(os.tmpdir(), 'supervox-files-'));

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 
 import * as h from './browser.mjs';
 
-const SHARED = path.resolve(h.ROOT, process.env.SHARED || '../shared');
+const SHARED = h.SHARED;
 
 const state = (page) =>
   page.evaluate(() => {

@@ -3,15 +3,13 @@
 // highlighted while drawing, the structure labelled in 3D on release, undo,
 // and cancel (the page stays usable, the core comes back with the volume and labels).
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 
 import * as h from './browser.mjs';
 import { serve } from './server.mjs';
 
-const SHARED = path.resolve(h.ROOT, process.env.SHARED || '../shared');
+const SHARED = h.SHARED;
 
 let page;
 let errors;
@@ -432,11 +430,7 @@ test('the preview of a paint stroke shows its spread beyond the touched supervox
 });
 
 test('at 256^3 the supervoxels arrive and their boundaries show with no main-thread task over 50 ms', async () => {
-  // the demo brain padded to 256^3 (as make bench makes it)
-  const dir = path.join(h.OUT, 'vol256');
-  const file = path.join(dir, 'brain256.nii.gz');
-  if (!existsSync(file)) execFileSync('/usr/bin/python3', [path.join(h.ROOT, 'tests/bench/make_volumes.py'), path.join(SHARED, 'data/brain/norm_crop.nii.gz'), dir]);
-  const server = await serve(path.join(h.ROOT, 'web'), '/', { 'brain256.nii.gz': file });
+  const server = await serve(path.join(h.ROOT, 'web'), '/', { 'brain256.nii.gz': h.brain256() });
   const p = await app.browser.newPage({ viewport: { width: 1400, height: 860 } });
   const errs = h.watchErrors(p);
   try {
