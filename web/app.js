@@ -12,6 +12,7 @@ import { saveBytes, saveOptions, zipStore } from './loaders/save.js';
 import { registerServiceWorker, reloadIntoIsolation } from './offline.js';
 import { itkSnapLabels, labelJson, parseLabelTable, slicerColorTable } from './state/labels.js';
 import { Autosave } from './state/autosave.js';
+import { loadPrefs, savePrefs } from './state/prefs.js';
 import { MeshSync } from './state/meshes.js';
 import { openSessionFile, writeSessionFile } from './state/session-file.js';
 import { Session } from './state/session.js';
@@ -98,6 +99,17 @@ const settings = {
   strokeMode: 'paint',
   boundaries: false,
 };
+
+/**
+ * Keep a setting the user chose for the next visit (prefs.js). An embedded
+ * page neither reads nor writes them: its host decides how it looks.
+ * @param {import('./state/prefs.js').Prefs} p
+ */
+function remember(p) {
+  if (!embedded && prefsApplied) savePrefs(p);
+}
+/** Until the saved preferences are applied, setting the controls is not the user's choice. */
+let prefsApplied = false;
 
 /** A supervoxel computation is running (the Compute button's or the stroke tool's). */
 let svComputing = false;
@@ -687,6 +699,28 @@ const toolSizes = { paint: 5, stroke: 1 };
 /** @param {string} tool */
 const sizeKind = (tool) => (tool === 'stroke' ? 'stroke' : 'paint');
 
+/** The settings saved from an earlier visit onto the controls (not on an embedded page). */
+function applyPrefs() {
+  const p = embedded ? {} : loadPrefs();
+  if (p.brushMm !== undefined) toolSizes.paint = p.brushMm;
+  if (p.strokeMm !== undefined) toolSizes.stroke = p.strokeMm;
+  settings.sizeMm = toolSizes[sizeKind(settings.tool)];
+  if (p.strokeMode !== undefined) /** @type {HTMLSelectElement} */ ($('stroke-mode')).value = settings.strokeMode = p.strokeMode;
+  if (p.onlyUnlabelled !== undefined) input('only-unlabelled').checked = settings.onlyUnlabelled = p.onlyUnlabelled;
+  if (p.overlayOpacity !== undefined) input('overlay-opacity').value = String((settings.overlayOpacity = p.overlayOpacity));
+  if (p.outline !== undefined) setOutline(p.outline);
+  if (p.convention !== undefined) /** @type {HTMLSelectElement} */ ($('convention')).value = settings.convention = /** @type {any} */ (p.convention);
+  if (p.boundaries !== undefined) input('sv-boundaries').checked = settings.boundaries = p.boundaries;
+  if (p.svCount !== undefined) input('sv-count').value = p.svCount;
+  if (p.svCompactness !== undefined) input('sv-compactness').value = p.svCompactness;
+  if (p.svThreshold !== undefined) input('sv-threshold').value = p.svThreshold;
+  if (p.meshSmooth !== undefined) {
+    input('mesh-smooth').checked = p.meshSmooth;
+    meshes.setSmooth(p.meshSmooth);
+  }
+  prefsApplied = true;
+}
+
 /** @param {string} tool */
 function setTool(tool) {
   if (readonly && tool !== 'crosshair') return;
@@ -706,25 +740,34 @@ for (const b of document.querySelectorAll('[data-tool]')) b.addEventListener('cl
 /** @param {number} mm */
 function setBrushSize(mm) {
   settings.sizeMm = Math.max(0.5, Math.min(50, Math.round(mm * 2) / 2));
+  remember(sizeKind(settings.tool) === 'stroke' ? { strokeMm: settings.sizeMm } : { brushMm: settings.sizeMm });
   input('brush-size').value = String(settings.sizeMm);
   $('brush-size-out').textContent = `${settings.sizeMm} mm`;
   $('brush-size-name').textContent = settings.tool === 'stroke' ? 'Path width' : 'Brush size';
   allViews.forEach((v) => v.drawOverlay());
 }
 input('brush-size').addEventListener('input', () => setBrushSize(Number(input('brush-size').value)));
-input('only-unlabelled').addEventListener('change', () => (settings.onlyUnlabelled = input('only-unlabelled').checked));
+input('only-unlabelled').addEventListener('change', () => {
+  settings.onlyUnlabelled = input('only-unlabelled').checked;
+  remember({ onlyUnlabelled: settings.onlyUnlabelled });
+});
 input('overlay-opacity').addEventListener('input', () => {
   settings.overlayOpacity = Number(input('overlay-opacity').value);
+  remember({ overlayOpacity: settings.overlayOpacity });
   allViews.forEach((v) => v.requestDraw());
 });
 /** @param {boolean} on */
 function setOutline(on) {
   settings.outline = on;
+  remember({ outline: on });
   input('outline').checked = on;
   allViews.forEach((v) => v.requestDraw());
 }
 input('outline').addEventListener('change', () => setOutline(input('outline').checked));
-input('mesh-smooth').addEventListener('change', () => meshes.setSmooth(input('mesh-smooth').checked));
+input('mesh-smooth').addEventListener('change', () => {
+  meshes.setSmooth(input('mesh-smooth').checked);
+  remember({ meshSmooth: input('mesh-smooth').checked });
+});
 
 /** Download the visible labels' surfaces of the active layer. @param {'stl' | 'obj'} format */
 async function exportSurfaces(format) {
@@ -850,6 +893,7 @@ $('export-png-stack').addEventListener('click', () =>
 $('export-obj').addEventListener('click', () => exportSurfaces('obj'));
 /** @type {HTMLSelectElement} */ ($('convention')).addEventListener('change', (e) => {
   settings.convention = /** @type {any} */ (/** @type {HTMLSelectElement} */ (e.target).value);
+  remember({ convention: settings.convention });
   allViews.forEach((v) => v.reset());
 });
 
@@ -949,6 +993,7 @@ $('sv-cancel').addEventListener('click', () => {
 });
 input('sv-boundaries').addEventListener('change', () => {
   settings.boundaries = input('sv-boundaries').checked;
+  remember({ boundaries: settings.boundaries });
   allViews.forEach((v) => v.requestDraw());
 });
 input('sv-level').addEventListener('input', () => {
@@ -957,7 +1002,14 @@ input('sv-level').addEventListener('input', () => {
   const sv = session.supervoxels;
   $('sv-level-out').textContent = ['fine', 'medium', 'coarse'][level] + (sv ? ` (${sv.levels.groups[level].toLocaleString()})` : '');
 });
-/** @type {HTMLSelectElement} */ ($('stroke-mode')).addEventListener('change', (e) => (settings.strokeMode = /** @type {HTMLSelectElement} */ (e.target).value));
+/** @type {HTMLSelectElement} */ ($('stroke-mode')).addEventListener('change', (e) => {
+  settings.strokeMode = /** @type {HTMLSelectElement} */ (e.target).value;
+  remember({ strokeMode: settings.strokeMode });
+});
+// the supervoxel fields as typed (prefs.js keeps only valid ones)
+input('sv-count').addEventListener('change', () => remember({ svCount: input('sv-count').value.trim() }));
+input('sv-compactness').addEventListener('change', () => remember({ svCompactness: input('sv-compactness').value.trim() }));
+input('sv-threshold').addEventListener('change', () => remember({ svThreshold: input('sv-threshold').value.trim() }));
 session.on('supervoxels', (sv) => {
   if (!sv) $('sv-status').textContent = session.volume ? 'Cancelled. Undo history was reset.' : '';
   allViews.forEach((v) => v.requestDraw());
@@ -1067,6 +1119,7 @@ window.addEventListener('keyup', (e) => {
 
 // --- start ------------------------------------------------------------------------------
 
+applyPrefs();
 setTool('crosshair');
 setBrushSize(settings.sizeMm);
 focusView(views.axial);

@@ -119,6 +119,21 @@ test('a plain iframe: ?src=&labels=&readonly=', async () => {
   await p2.close();
 });
 
+test("an embedded annotator keeps its host's look: the app's saved settings are neither applied nor changed", async () => {
+  // what a user of the full app on this site chose
+  const saved = JSON.stringify({ convention: 'neurological', brushMm: 9, overlayOpacity: 0.2 });
+  await page.evaluate((v) => localStorage.setItem('supervox:prefs', v), saved);
+  await page.reload();
+  await page.waitForFunction(() => [...document.querySelectorAll('supervox-annotator')].every((a) => a.annotator), null, { timeout: 30000 });
+  await page.evaluate(() => Promise.all([...document.querySelectorAll('supervox-annotator')].map((a) => a.annotator.ready)));
+  const left = await frameOf('left');
+  assert.deepEqual(await left.evaluate(() => [window.supervox.settings.convention, window.supervox.settings.sizeMm, window.supervox.settings.overlayOpacity]), ['radiological', 5, 0.6]);
+  assert.equal(await left.$$eval('#view-axial .letter', (e) => e.map((x) => x.textContent).join('')), 'RLAP');
+  await left.evaluate(() => window.supervox.setBrushSize(12));
+  await page.waitForTimeout(500);
+  assert.equal(await page.evaluate(() => localStorage.getItem('supervox:prefs')), saved);
+});
+
 test('no page errors', () => {
   assert.deepEqual(errors, []);
 });
