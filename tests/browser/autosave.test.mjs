@@ -185,6 +185,21 @@ test('saving a 256^3 layer runs no main-thread task over 50 ms', async () => {
       await p.waitForFunction(() => window.supervox.autosave.saves >= 1 && !window.supervox.autosave.saving, null, { timeout: 10000 });
     });
     assert.ok((await layerSums(p))[0][1] > 1000, 'the brush painted');
+    // the copy for a save is made in pieces; what is edited meanwhile is in it too
+    const same = await p.evaluate(async () => {
+      const s = window.supervox.session;
+      const copying = window.supervox.autosave.snapshot();
+      // edits while it copies: in the first piece (copied already) and the last (not yet)
+      const n = s.layer.data.length;
+      s.patch(s.layer.id, [3, 0, 0], [5, 1, 1], new Uint8Array([7, 7]));
+      s.patch(s.layer.id, [0, 255, 255], [2, 256, 256], new Uint8Array([9, 9]));
+      const snap = await copying;
+      const live = s.layer.data;
+      let diff = 0;
+      for (let i = 0; i < n; i++) diff += snap[s.activeLayer].data[i] !== live[i] ? 1 : 0;
+      return { diff, first: snap[s.activeLayer].data[3], last: snap[s.activeLayer].data[n - 256] };
+    });
+    assert.deepEqual(same, { diff: 0, first: 7, last: 9 });
     // by CPU time: wall time also counts the thread preempted on this shared machine
     assert.deepEqual(long.filter((t) => t.cpu > 50), [], JSON.stringify(long));
     assert.deepEqual(errors, []);

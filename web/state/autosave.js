@@ -8,7 +8,9 @@
  * CompressionStream a piece per task, stored as Blobs), their names,
  * visibility and opacity, the label table, the active label and layer, the
  * cursor and the window. Saving never blocks drawing: it waits for no edit,
- * and one save at a time runs; a change during a save schedules the next.
+ * copies and compresses the layers a piece per task (no main-thread task
+ * over a few ms at 512x512x256), and one save at a time runs; a change
+ * during a save schedules the next.
  * Storage full or unavailable: onWarning says so (once) and work goes on.
  */
 
@@ -66,6 +68,8 @@ function request(db, mode, fn) {
  * between pieces.
  */
 const PIECE = 1 << 20;
+/** The layers are copied for a save this many bytes per task (a few ms). */
+const COPY_PIECE = 8 << 20;
 
 /** A task boundary (setTimeout, not a microtask: the page's frames and input go first). */
 const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
@@ -133,6 +137,50 @@ export class Autosave {
     session.on('edit', changed);
     session.on('labels', changed);
     session.on('layers', changed);
+    /** @type {{layer: number, lo: number[], hi: number[]}[] | null} boxes edited while a snapshot is copied */
+    this.editedWhileCopying = null;
+    session.on('edit', (/** @type {any} */ e) => this.editedWhileCopying?.push(e));
+  }
+
+  /**
+   * A copy of every layer as it is when the copy ends, made a piece per task
+   * (at 512x512x256 one 67 MB copy was a 63 ms task): the boxes edited
+   * meanwhile are copied again at the end, at once. null if the layers
+   * themselves changed meanwhile (one added, removed or replaced).
+   * @returns {Promise<{name: string, visible: boolean, opacity: number, data: Uint8Array}[] | null>}
+   */
+  async snapshot() {
+    const s = this.session;
+    const layers = s.layers.slice();
+    const sources = layers.map((l) => l.data);
+    const [nx, ny] = s.dims;
+    /** @type {{layer: number, lo: number[], hi: number[]}[]} */
+    const edited = (this.editedWhileCopying = []);
+    try {
+      const copies = [];
+      for (const src of sources) {
+        const copy = new Uint8Array(src.length);
+        for (let i = 0; i < src.length; i += COPY_PIECE) {
+          copy.set(src.subarray(i, i + COPY_PIECE), i);
+          if (i + COPY_PIECE < src.length) await nextTask();
+        }
+        copies.push(copy);
+      }
+      if (s.layers.length !== layers.length || s.layers.some((l, i) => l !== layers[i] || l.data !== sources[i])) return null;
+      for (const e of edited) {
+        const q = layers.findIndex((l) => l.id === e.layer);
+        if (q < 0) continue;
+        const w = e.hi[0] - e.lo[0];
+        for (let k = e.lo[2]; k < e.hi[2]; k++)
+          for (let j = e.lo[1]; j < e.hi[1]; j++) {
+            const o = e.lo[0] + nx * (j + ny * k);
+            copies[q].set(sources[q].subarray(o, o + w), o);
+          }
+      }
+      return layers.map((l, q) => ({ name: l.name, visible: l.visible, opacity: l.opacity, data: copies[q] }));
+    } finally {
+      this.editedWhileCopying = null;
+    }
   }
 
   /** @returns {Promise<IDBDatabase>} */
@@ -207,6 +255,12 @@ export class Autosave {
     this.saving = true;
     this.dirty = false;
     try {
+      // copies first (the page's layers change as the user draws), then compress
+      const copies = await this.snapshot();
+      if (!copies || !s.volume || s.volume.key !== key) {
+        this.dirty = true; // the layers (or the image) changed under the copy: the next save decides
+        return;
+      }
       /** @type {Saved} */
       const rec = {
         key,
@@ -219,8 +273,6 @@ export class Autosave {
         cursor: s.cursor.slice(),
         window: { ...s.window },
       };
-      // copies first (the page's layers change as the user draws), then compress
-      const copies = s.layers.map((l) => ({ name: l.name, visible: l.visible, opacity: l.opacity, data: l.data.slice() }));
       for (const l of copies) rec.layers.push({ name: l.name, visible: l.visible, opacity: l.opacity, gz: await gzip(l.data) });
       await request(await this.database(), 'readwrite', (st) => st.put(rec));
       this.saves++;
