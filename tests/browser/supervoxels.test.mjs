@@ -307,6 +307,49 @@ test('the granularity slider coarsens boundaries and strokes without recomputing
   assert.deepEqual(errors, []);
 });
 
+test('a view redrawn from its kept grey slice and supervoxel ids shows what a fresh render shows', async () => {
+  // every view keeps its last grey slice and the slice's supervoxel ids (and boundary pixels) for
+  // redraws; change each thing they depend on and compare with a render that starts from nothing
+  const pixels = () =>
+    page.evaluate(() =>
+      ['axial', 'sagittal', 'coronal'].map((v) => {
+        const c = document.querySelector(`canvas[data-view="${v}"]`);
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let hsh = 0;
+        for (let i = 0; i < d.length; i++) hsh = (Math.imul(hsh, 31) + d[i]) | 0;
+        return hsh;
+      }),
+    );
+  const fresh = async () => {
+    await page.evaluate(() => {
+      for (const v of Object.values(window.supervox.views)) {
+        v.grey = null;
+        v.svCache = null;
+        v.requestDraw();
+      }
+    });
+    await settle();
+    return pixels();
+  };
+  const steps = [
+    ['boundaries on', () => page.check('#sv-boundaries')],
+    ['next slice', () => page.evaluate(() => window.supervox.views.axial.setSlice(window.supervox.views.axial.slice + 3))],
+    ['window', () => page.evaluate(() => window.supervox.session.setWindow(20, 90))],
+    ['coarse', () => setLevel(2)],
+    ['medium', () => setLevel(1)],
+    ['neurological', () => page.selectOption('#convention', 'neurological')],
+    ['fine, radiological', async () => (await setLevel(0), page.selectOption('#convention', 'radiological'))],
+    ['boundaries off', () => page.uncheck('#sv-boundaries')],
+  ];
+  for (const [what, act] of steps) {
+    await act();
+    await settle();
+    const kept = await pixels();
+    assert.deepEqual(kept, await fresh(), what);
+  }
+  assert.deepEqual(errors, []);
+});
+
 test('the stroke tool keeps its own size: a thin path, whatever the brush is', async () => {
   const size = () => page.evaluate(() => [document.getElementById('brush-size-name').textContent, document.getElementById('brush-size-out').textContent]);
   await page.keyboard.press('b');

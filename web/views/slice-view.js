@@ -105,6 +105,21 @@ export class SliceView {
     this.geometry = null;
     /** @type {ImageData | null} */
     this.image = null;
+    /**
+     * The windowed grey slice last rendered, and what it shows: a redraw of
+     * the same slice and window (labels, a stroke's preview, boundaries
+     * changing) copies it instead of rendering again.
+     * @type {{pixels: Uint8ClampedArray, data: unknown, geometry: unknown, slice: number, lo: number, hi: number} | null}
+     */
+    this.grey = null;
+    /**
+     * The slice's supervoxel ids (fine), and its boundary pixels at a
+     * granularity, kept while the slice and the supervoxels stay: a stroke's
+     * preview redraws every view each frame, and reading a 512x512x256 map
+     * across its rows (stride 512 or 256K) cost more than the rest of a draw.
+     * @type {{ids: Uint32Array, labels: unknown, geometry: unknown, slice: number, edge: Uint8Array | null, map: unknown} | null}
+     */
+    this.svCache = null;
     this.zoom = 1;
     this.pan = [0, 0];
     /** @type {{x: number, y: number} | null} mouse position in panel pixels */
@@ -217,7 +232,15 @@ export class SliceView {
     const { info } = v;
     const win = this.session.window;
     const out = this.image.data;
-    renderGreySlice({ data: v.data, dims: info.dims, geometry: g, slice: this.slice, slope: info.scl_slope, inter: info.scl_inter, lo: win.lo, hi: win.hi, out });
+    const gr = this.grey;
+    if (gr && gr.data === v.data && gr.geometry === g && gr.slice === this.slice && gr.lo === win.lo && gr.hi === win.hi) {
+      out.set(gr.pixels);
+    } else {
+      renderGreySlice({ data: v.data, dims: info.dims, geometry: g, slice: this.slice, slope: info.scl_slope, inter: info.scl_inter, lo: win.lo, hi: win.hi, out });
+      const pixels = gr && gr.pixels.length === out.length ? gr.pixels : new Uint8ClampedArray(out.length);
+      pixels.set(out);
+      this.grey = { pixels, data: v.data, geometry: g, slice: this.slice, lo: win.lo, hi: win.hi };
+    }
     const s = this.host.settings();
     const { start, dh, dv } = sliceStrides(g, info.dims, this.slice);
     const w = g.h.n;
@@ -268,22 +291,39 @@ export class SliceView {
     if (!sv || (!boundaries && !any)) return;
     const L = sv.labels;
     const map = this.session.levelMap; // boundaries and highlight at the chosen granularity
-    const at = map ? (/** @type {number} */ i) => map[L[i]] : (/** @type {number} */ i) => L[i];
-    let o = 0;
-    for (let row = 0; row < h; row++) {
-      let idx = start + row * dv;
-      for (let col = 0; col < w; col++, idx += dh, o += 4) {
-        const id = at(idx);
-        if (any && ((hl && hl[id]) || (pv && pv[L[idx]]))) {
+    let c = this.svCache;
+    if (!c || c.labels !== L || c.geometry !== this.geometry || c.slice !== this.slice || c.ids.length !== w * h) {
+      const ids = c && c.ids.length === w * h ? c.ids : new Uint32Array(w * h);
+      let p = 0;
+      for (let row = 0; row < h; row++) for (let col = 0, idx = start + row * dv; col < w; col++, idx += dh) ids[p++] = L[idx];
+      c = this.svCache = { ids, labels: L, geometry: this.geometry, slice: this.slice, edge: null, map: null };
+    }
+    const ids = c.ids;
+    if (boundaries && (!c.edge || c.map !== map)) {
+      // a pixel is on a boundary if its right or lower neighbour is another supervoxel (group)
+      const edge = c.edge || new Uint8Array(w * h);
+      for (let row = 0, p = 0; row < h; row++)
+        for (let col = 0; col < w; col++, p++) {
+          const id = map ? map[ids[p]] : ids[p];
+          edge[p] = (col < w - 1 && (map ? map[ids[p + 1]] : ids[p + 1]) !== id) || (row < h - 1 && (map ? map[ids[p + w]] : ids[p + w]) !== id) ? 1 : 0;
+        }
+      c.edge = edge;
+      c.map = map;
+    }
+    const edge = boundaries ? c.edge : null;
+    for (let p = 0, o = 0; p < w * h; p++, o += 4) {
+      if (any) {
+        const f = ids[p];
+        if ((hl && hl[map ? map[f] : f]) || (pv && pv[f])) {
           out[o] += (60 - out[o]) * 0.45;
           out[o + 1] += (220 - out[o + 1]) * 0.45;
           out[o + 2] += (255 - out[o + 2]) * 0.45;
         }
-        if (boundaries && ((col < w - 1 && at(idx + dh) !== id) || (row < h - 1 && at(idx + dv) !== id))) {
-          out[o] += (255 - out[o]) * 0.5;
-          out[o + 1] += (230 - out[o + 1]) * 0.5;
-          out[o + 2] += (60 - out[o + 2]) * 0.5;
-        }
+      }
+      if (edge && edge[p]) {
+        out[o] += (255 - out[o]) * 0.5;
+        out[o + 1] += (230 - out[o + 1]) * 0.5;
+        out[o + 2] += (60 - out[o + 2]) * 0.5;
       }
     }
   }
