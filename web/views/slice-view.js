@@ -145,6 +145,7 @@ export class SliceView {
     this.canvas.width = this.geometry.h.n;
     this.canvas.height = this.geometry.v.n;
     this.image = this.ctx.createImageData(this.geometry.h.n, this.geometry.v.n);
+    this.grey = this.svCache = null; // another image or layout: what was kept is not this view's any more
     for (const [side, el] of Object.entries(this.letters)) el.textContent = /** @type {any} */ (this.geometry.letters)[side];
     this.slider.min = '0';
     this.slider.max = String(info.dims[this.geometry.sliceAxis] - 1);
@@ -288,6 +289,7 @@ export class SliceView {
     const hl = this.session.highlight;
     const pv = this.session.preview; // per fine id: what the stroke in progress would label
     const any = (hl && hl.some((x) => x)) || !!pv;
+    if (!sv) this.svCache = null; // not to hold an earlier image's map
     if (!sv || (!boundaries && !any)) return;
     const L = sv.labels;
     const map = this.session.levelMap; // boundaries and highlight at the chosen granularity
