@@ -451,7 +451,8 @@ async function importLabels(file) {
   try {
     const bytes = await readFile(file);
     showProgress(`Importing ${file.name}`, 0.5);
-    await session.importLayer(bytes, file.name);
+    const { labels } = await session.importLayer(bytes, file.name);
+    $('status').textContent = `${file.name}: imported as layer “${session.layer.name}” (${labels} label${labels === 1 ? '' : 's'})`;
   } catch (e) {
     showError(`${file.name} could not be imported: ${/** @type {Error} */ (e).message}`);
   } finally {

@@ -262,6 +262,7 @@ test('a label table in the aseg JSON form loads; a label map on the same grid im
   await page.waitForFunction(() => window.supervox.session.layers.length === 2);
   await idle();
   assert.ok((await labelled(undefined, 1)) > 500000);
+  assert.equal(await page.textContent('#status'), 'aseg_collapsed_crop.nii.gz: imported as layer “aseg_collapsed_crop” (42 labels)');
   // the imported labels line up with the image: left thalamus (10) in the deep grey matter
   const colour = await page.evaluate(() => window.supervox.session.labels.find((l) => l.value === 10).color);
   assert.deepEqual(colour, [0, 118, 14]);

@@ -218,6 +218,7 @@ export class Session {
    * to axis order and direction; the core moves its voxels onto the image's).
    * Labels found in it that the table lacks are added with default names.
    * @param {Uint8Array} bytes @param {string} name
+   * @returns {Promise<{labels: number}>} how many label values (1-255) the map holds
    */
   async importLayer(bytes, name) {
     await this.restored;
@@ -231,6 +232,7 @@ export class Session {
     this.emit('labels');
     this.emit('layers');
     this.emit('edit', { layer: r.layer, lo: [0, 0, 0], hi: this.dims.slice() });
+    return { labels: r.present.length };
   }
 
   /**
