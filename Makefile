@@ -9,6 +9,7 @@
 #   make bench      benchmarks against the reference tools, as ratios
 #   make fuzz       libFuzzer on the NIfTI reader for $(FUZZ_SECONDS) s (not part of make test)
 #   make fuzz-dicom the same for the DICOM reader
+#   make fuzz-strokes the same for the strokes file and propagation
 #   make deps       Debian packages, npm packages, zlib + libpng for wasm (idempotent)
 
 PORT ?= 8080
@@ -21,8 +22,10 @@ WARN := -Wall -Wextra -pedantic -Werror
 # native builds use threads (core/src/parallel.c): supervoxels and meshing spread over the cores
 THREADS := -DSV_THREADS -pthread
 CFLAGS_NATIVE := $(CSTD) $(WARN) $(THREADS) -O2 -g -Icore/include -I/usr/include/stb
-CFLAGS_SAN := $(CSTD) $(WARN) $(THREADS) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
-              -fno-sanitize-recover=undefined -Icore/include -I/usr/include/stb
+# float-cast-overflow: an out-of-range double converted to an integer is undefined, and gcc's
+# "undefined" leaves that check out (the strokes fuzzer, built by clang, found one)
+CFLAGS_SAN := $(CSTD) $(WARN) $(THREADS) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined,float-cast-overflow \
+              -fno-sanitize-recover=undefined,float-cast-overflow -Icore/include -I/usr/include/stb
 LIBS_NATIVE := -lz -lpng -lm
 
 CORE_SRC := $(wildcard core/src/*.c)
@@ -59,7 +62,7 @@ WASM_LDFLAGS += -sFILESYSTEM=0
 # Node 20: hand the glue its wasm (its fetch() of a file path fails)
 WASM_LDFLAGS += --pre-js wasm-build/pre.js
 
-.PHONY: all native wasm dist deps serve test test-c test-interop test-node test-browser bench fuzz fuzz-dicom clean
+.PHONY: all native wasm dist deps serve test test-c test-interop test-node test-browser bench fuzz fuzz-dicom fuzz-strokes clean
 all: native wasm
 
 native: $(B)/supervox $(B)/libsupervox.a
@@ -176,11 +179,22 @@ bench: deps all
 # libFuzzer needs clang; ASan+UBSan catch what a malformed file provokes.
 $(B)/fuzz_nifti: tests/fuzz/fuzz_nifti.c $(CORE_SRC) $(CORE_HDR)
 	@mkdir -p $(B)
-	clang $(CSTD) -g -O1 -fsanitize=fuzzer,address,undefined -Icore/include -I/usr/include/stb $< $(CORE_SRC) -lz -lpng -lm -o $@
+	clang $(CSTD) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Icore/include -I/usr/include/stb $< $(CORE_SRC) -lz -lpng -lm -o $@
 
 $(B)/fuzz_dicom: tests/fuzz/fuzz_dicom.c $(CORE_SRC) $(CORE_HDR)
 	@mkdir -p $(B)
-	clang $(CSTD) -g -O1 -fsanitize=fuzzer,address,undefined -Icore/include -I/usr/include/stb $< $(CORE_SRC) -lz -lpng -lm -o $@
+	clang $(CSTD) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Icore/include -I/usr/include/stb $< $(CORE_SRC) -lz -lpng -lm -o $@
+
+$(B)/fuzz_strokes: tests/fuzz/fuzz_strokes.c $(CORE_SRC) $(CORE_HDR)
+	@mkdir -p $(B)
+	clang $(CSTD) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Icore/include -I/usr/include/stb $< $(CORE_SRC) -lz -lpng -lm -o $@
+
+# strokes files applied to a phantom's supervoxels (seeds: tests/fuzz/strokes)
+fuzz-strokes: $(B)/fuzz_strokes
+	@mkdir -p $(B)/fuzz-strokes-corpus
+	cp tests/fuzz/strokes/*.json $(B)/fuzz-strokes-corpus/
+	$(B)/fuzz_strokes -dict=tests/fuzz/strokes.dict -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -rss_limit_mb=2048 -timeout=10 \
+	  -artifact_prefix=$(B)/ $(B)/fuzz-strokes-corpus
 
 # the DICOM reader, the same way (a separate corpus)
 fuzz-dicom: $(B)/fuzz_dicom

@@ -22,7 +22,7 @@ int sv_capsule_visit(const int32_t dim[3], const double spacing[3], int axis, co
                      double radius_mm, sv_voxel_fn fn, void *ctx)
 {
     int u = (axis + 1) % 3, w = (axis + 2) % 3;
-    int32_t slice = (int32_t)floor(p0[axis] + 0.5), lo[2], hi[2], x, y;
+    int32_t slice = sv_iround(p0[axis]), lo[2], hi[2], x, y;
     double su = spacing[u], sw = spacing[w], du, dw, len2, r2;
     size_t stride[3];
     int32_t e0u, e0w, e1u, e1w;
@@ -41,10 +41,10 @@ int sv_capsule_visit(const int32_t dim[3], const double spacing[3], int axis, co
     dw = (p1[w] - p0[w]) * sw;
     len2 = du * du + dw * dw;
     r2 = radius_mm * radius_mm;
-    e0u = (int32_t)floor(p0[u] + 0.5);
-    e0w = (int32_t)floor(p0[w] + 0.5);
-    e1u = (int32_t)floor(p1[u] + 0.5);
-    e1w = (int32_t)floor(p1[w] + 0.5);
+    e0u = sv_iround(p0[u]);
+    e0w = sv_iround(p0[w]);
+    e1u = sv_iround(p1[u]);
+    e1w = sv_iround(p1[w]);
     for (y = lo[1]; y <= hi[1]; y++) {
         for (x = lo[0]; x <= hi[0]; x++) {
             double qu = (x - p0[u]) * su, qw = (y - p0[w]) * sw, t, eu, ew;

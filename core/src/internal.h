@@ -2,6 +2,7 @@
 #ifndef SUPERVOX_INTERNAL_H
 #define SUPERVOX_INTERNAL_H
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -63,6 +64,17 @@ static inline int sv_add_size(size_t a, size_t b, size_t *out)
     if (b > SIZE_MAX - a) return 0;
     *out = a + b;
     return 1;
+}
+
+/* round(x) as an int32, saturating: x beyond the int32 range (a voxel
+ * coordinate far off any grid) gives INT32_MIN or INT32_MAX, and so does NaN
+ * (INT32_MIN), where a plain conversion would be undefined. */
+static inline int32_t sv_iround(double x)
+{
+    x = floor(x + 0.5);
+    if (!(x > -2147483648.0)) return INT32_MIN;
+    if (x > 2147483647.0) return INT32_MAX;
+    return (int32_t)x;
 }
 
 /* Allocate n elements of size bytes; NULL if n * size overflows (which a

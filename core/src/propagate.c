@@ -1379,12 +1379,12 @@ static sv_status decide(const sv_volume *layer, const sv_segmenter *s, const sv_
     if ((int)st->mode < 0 || st->mode > SV_STROKE_ERASE) return sv_fail(SV_EINVAL, "unknown stroke mode");
     if (!sv_volume_same_grid(layer, s->image, 1e-3) || layer->dtype != SV_DT_UINT8)
         return sv_fail(SV_EINVAL, "the label layer is not a uint8 map on the image's grid");
-    slice = (int32_t)floor(st->points[st->axis] + 0.5);
+    slice = sv_iround(st->points[st->axis]);
     for (i = 0; i < st->npoints; i++) {
         int k;
         for (k = 0; k < 3; k++)
             if (!isfinite(st->points[3 * i + k])) return sv_fail(SV_EINVAL, "stroke point %zu is not finite", i + 1);
-        if ((int32_t)floor(st->points[3 * i + st->axis] + 0.5) != slice)
+        if (sv_iround(st->points[3 * i + st->axis]) != slice)
             return sv_fail(SV_EINVAL, "stroke point %zu is off the stroke's slice %ld", i + 1, (long)slice);
     }
     if (!ws || ws->count != n) {
@@ -1402,6 +1402,14 @@ static sv_status decide(const sv_volume *layer, const sv_segmenter *s, const sv_
         const double *a = st->points + 3 * (i ? i - 1 : 0), *b = st->points + 3 * i;
         sv_capsule_visit(s->image->dim, ones, st->axis, a, b, st->width / 2.0, touch_voxel, t);
         if (t->oom) return sv_fail(SV_ENOMEM, "out of memory for the stroke");
+    }
+    if (!t->n) { /* a path clipped to nothing: coordinates for another volume, or in mm, not voxels */
+        const int32_t *dim = s->image->dim;
+        if (slice < 0 || slice >= dim[st->axis])
+            return sv_fail(SV_EINVAL, "the stroke is off the volume: its slice %.6g is outside 0..%ld along axis %d",
+                           st->points[st->axis], (long)dim[st->axis] - 1, st->axis);
+        return sv_fail(SV_EINVAL, "the stroke is off the volume: its path misses the volume (%ld x %ld x %ld voxels)",
+                       (long)dim[0], (long)dim[1], (long)dim[2]);
     }
     if (s->level && s->level_groups <= n) {
         /* a coarser level: every supervoxel of a touched group counts as touched */

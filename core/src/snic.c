@@ -949,7 +949,10 @@ sv_status sv_auto_threshold(const sv_volume *img, double *threshold, double *sha
 }
 
 /* A record for a voxel of scaled value val: background (below the
- * threshold, or NaN) or unlabelled with the value normalised to 0..65535. */
+ * threshold, or NaN) or unlabelled with the value normalised to 0..65535.
+ * The lookup table of a 16-bit type holds values outside the image's range
+ * too (never used): they are clamped, as converting an out-of-range double
+ * to an integer is undefined. */
 static vox record_of(double val, double lo, double range, double threshold)
 {
     vox r;
@@ -958,8 +961,9 @@ static vox record_of(double val, double lo, double range, double threshold)
         r.lab = BG_LABEL;
         r.q = 0;
     } else {
+        double x = (val - lo) / range * 65535.0 + 0.5;
         r.lab = 0;
-        r.q = (uint16_t)((val - lo) / range * 65535.0 + 0.5);
+        r.q = (uint16_t)(x < 0 ? 0 : x > 65535.0 ? 65535.0 : x);
     }
     return r;
 }

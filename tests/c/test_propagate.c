@@ -578,6 +578,46 @@ static void bad_strokes_are_refused(void)
     teardown(&f);
 }
 
+/* A stroke whose path misses the volume (coordinates meant for another
+ * volume, or in mm) is refused with a message saying so, for the CLI's user;
+ * one partly off it is clipped; coordinates beyond any integer (found by the
+ * strokes fuzzer: converting them was undefined) are refused the same way. */
+static void a_stroke_off_the_volume_is_refused(void)
+{
+    fixture f;
+    double pts[6] = {10, 20, 30, 40, 20, 30}, huge[6] = {2.1e13, 5, 12, 2.7e56, -1e300, 12}, far[3] = {5, 5, 1e300};
+    sv_stroke st = {2, 1, SV_STROKE_PAINT, 1, pts, 2, 0};
+    sv_edit_result r;
+    uint8_t marks[4096];
+    const uint8_t *d;
+    size_t v, changed = 0;
+    if (!setup(&f, -HUGE_VAL)) { CHECK(0); return; }
+    CHECK(f.count < sizeof marks);
+    CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &st, &r), SV_EINVAL); /* slice 30 of 0..23 */
+    CHECK(strstr(sv_last_error(), "off the volume") && strstr(sv_last_error(), "slice 30 is outside 0..23"));
+    CHECK_EQ_INT(sv_propagate_preview(f.layer, &f.seg, &st, marks), SV_EINVAL);
+    pts[0] = -40, pts[1] = -9, pts[2] = 12, pts[3] = -2, pts[4] = 60, pts[5] = 12; /* left of the grid */
+    CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &st, &r), SV_EINVAL);
+    CHECK(strstr(sv_last_error(), "its path misses the volume (48 x 40 x 24 voxels)") != NULL);
+    st.points = huge;
+    CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &st, &r), SV_EINVAL);
+    st.points = far;
+    st.npoints = 1;
+    CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &st, &r), SV_EINVAL);
+    CHECK_EQ_INT(sv_history_undo_count(f.h), 0);
+    d = (const uint8_t *)f.layer->data;
+    for (v = 0; v < f.img->nvox; v++) changed += d[v] != 0;
+    CHECK_EQ_INT((int)changed, 0);
+    /* partly off: clipped to the grid, and it paints */
+    st.points = pts;
+    st.npoints = 2;
+    st.mode = SV_STROKE_TOUCH;
+    pts[0] = -40, pts[1] = 20, pts[3] = 30, pts[4] = 20;
+    CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &st, &r), SV_OK);
+    CHECK(r.changed > 0);
+    teardown(&f);
+}
+
 static void merging_stays_within_regions_and_coarsens_strokes(void)
 {
     fixture f;
@@ -763,4 +803,5 @@ void suite_propagate(void)
     RUN(a_cross_on_a_flat_patch_takes_the_structure_as_it_darkens);
     RUN(a_cross_on_one_slice_follows_walls_along_the_slice_axis);
     RUN(bad_strokes_are_refused);
+    RUN(a_stroke_off_the_volume_is_refused);
 }

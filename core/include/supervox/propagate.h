@@ -113,9 +113,10 @@ typedef struct sv_segmenter {
 } sv_segmenter;
 
 /* Apply a stroke to `layer` (uint8, on the image's grid) as one undo step in h.
- * *res (may be NULL) gets the voxels changed and their box.
- * Returns SV_OK, SV_EINVAL (stroke out of range, points off the slice,
- * a step already open), SV_ENOMEM. */
+ * *res (may be NULL) gets the voxels changed and their box. A path partly off
+ * the volume is clipped to it.
+ * Returns SV_OK, SV_EINVAL (stroke out of range, points off the slice, a path
+ * that misses the volume, a step already open), SV_ENOMEM. */
 sv_status sv_propagate(sv_history *h, sv_volume *layer, const sv_segmenter *s, const sv_stroke *st, sv_edit_result *res);
 
 /* What sv_propagate would do with the stroke, without doing it (a stroke's

@@ -26,7 +26,8 @@ typedef struct sv_stroke_list {
 /* Parse a strokes file from text[0..len). *out caller-owned: sv_stroke_list_free.
  * Values are checked for type and range here (axis 0..2, label 0..255, width
  * 1..1000, points of 3 finite numbers); whether points lie on one slice and
- * inside the volume is checked when a stroke is applied.
+ * the path crosses the volume is checked when a stroke is applied (a path
+ * partly off the volume is clipped to it).
  * Returns SV_OK, SV_EFORMAT (not JSON, or not this schema: the message says
  * which stroke and field), SV_ENOMEM. */
 sv_status sv_strokes_parse(const char *text, size_t len, sv_stroke_list **out);
