@@ -61,3 +61,54 @@ test('bad tables are refused with the line and the reason', () => {
   assert.throws(() => parseItkSnapLabels('# only comments\n'), /no labels/);
   assert.throws(() => parseLabelJson('{"labels": [{"value": 0}]}'), /entry 1 has value 0/);
 });
+
+test('damaged tables (random edits of each format) give a plain reason or a sound table', () => {
+  // a fixed-seed generator: the same edits every run
+  let seed = 12345;
+  const rand = (/** @type {number} */ n) => {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    return (seed >>> 8) % n;
+  };
+  const pieces = ['.', '..', '1.2.3', '-', '256', '999999999999', '0', ' ', '\t', '"', '#', '\n', '{', '}', '[', ']', ',', 'NaN', '1e999', 'é', '\r\n', '"value":', '"color":[1,2]', '"opacity":'];
+  const tables = [labelJson(aseg.slice(0, 6)), itkSnapLabels(aseg.slice(0, 6)), slicerColorTable(aseg.slice(0, 6))];
+  // found this way: an ITK-SNAP transparency of "1.2.3" read as opacity NaN
+  assert.throws(() => parseLabelTable('1 255 0 0 1.2.3 1 1 "x"'), /line 1 has transparency "1.2.3"/);
+  let refused = 0;
+  let read = 0;
+  for (let n = 0; n < 6000; n++) {
+    let t = tables[n % 3];
+    for (let k = 1 + rand(3); k > 0; k--) {
+      if (rand(2)) {
+        // a field replaced: the edits a hand-edited table gets
+        const parts = t.split(/(\s+|[,:[\]{}])/);
+        const at = rand(parts.length);
+        parts[at] = pieces[rand(pieces.length)];
+        t = parts.join('');
+      } else {
+        const at = rand(t.length + 1);
+        const cut = rand(4);
+        t = rand(2) ? t.slice(0, at) + pieces[rand(pieces.length)] + t.slice(at + cut) : t.slice(0, at) + t.slice(at + cut);
+      }
+    }
+    let got;
+    try {
+      got = parseLabelTable(t);
+    } catch (e) {
+      assert.ok(e instanceof Error && e.message.length > 5, `no reason for ${JSON.stringify(t)}`);
+      refused++;
+      continue;
+    }
+    read++;
+    assert.ok(got.labels.length > 0);
+    for (const l of got.labels) {
+      const what = `${JSON.stringify(l)} from ${JSON.stringify(t)}`;
+      assert.ok(Number.isInteger(l.value) && l.value >= 1 && l.value <= 255, what);
+      assert.ok(typeof l.name === 'string' && l.name.length > 0, what);
+      assert.ok(l.color.length === 3 && l.color.every((c) => Number.isInteger(c) && c >= 0 && c <= 255), what);
+      assert.ok(Number.isFinite(l.opacity) && l.opacity >= 0 && l.opacity <= 1, what);
+      assert.equal(typeof l.visible, 'boolean', what);
+    }
+    assert.equal(new Set(got.labels.map((l) => l.value)).size, got.labels.length, 'a value listed twice');
+  }
+  assert.ok(refused > 500 && read > 500, `refused ${refused}, read ${read}`);
+});

@@ -133,7 +133,9 @@ export function parseItkSnapLabels(text) {
     if (value > 255) throw new Error(`line ${i + 1} has label ${value}; labels are 1..255`);
     const label = makeLabel(value, m[8] || undefined);
     label.color = [m[2], m[3], m[4]].map((x) => Math.min(255, Number(x)));
-    label.opacity = Math.max(0, Math.min(1, Number(m[5])));
+    const alpha = Number(m[5]);
+    if (!Number.isFinite(alpha)) throw new Error(`line ${i + 1} has transparency "${m[5]}"; it is a number 0..1`);
+    label.opacity = Math.max(0, Math.min(1, alpha));
     label.visible = m[6] === '1';
     out.set(value, label);
   }
