@@ -3,9 +3,12 @@
 // the image, every layer's voxels, the label table and the cursor. Without
 // the image, it opens onto the same image only, and says so otherwise.
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 
+import { zipStore } from '../../web/loaders/save.js';
+import { readZip } from '../../web/state/session-file.js';
 import * as h from './browser.mjs';
 
 const SHARED = h.SHARED;
@@ -81,4 +84,48 @@ test('a saved session restores on another machine; without its image it asks for
   await h.shot(q, 'session-restored');
   assert.deepEqual(two.errors, []);
   await two.close();
+});
+
+test('a damaged session file is refused and the open work stays as it was', async () => {
+  const app = await h.openApp();
+  const p = app.page;
+  await p.evaluate(() => {
+    window.supervox.setBrushSize(10);
+    window.supervox.setTool('brush');
+  });
+  await brush(p, 50, 80, 90);
+  await h.idle(p);
+  await p.uncheck('#session-image');
+  const [dl] = await Promise.all([p.waitForEvent('download'), p.click('#save-session')]);
+  const saved = path.join(h.OUT, 'session-damaged-base.supervox.zip');
+  await dl.saveAs(saved);
+  const before = await state(p);
+  // its second layer is another image's label map (not on this grid): the first is
+  // brought in, then taken out again when the second fails
+  const files = await readZip(new Uint8Array(readFileSync(saved)));
+  const doc = JSON.parse(new TextDecoder().decode(files.get('session.json')));
+  doc.layers.push({ name: 'Other', file: 'layers/2.nii.gz', visible: true, opacity: 1 });
+  doc.labels.push({ value: 77, name: 'Seventy-seven', color: [1, 2, 3] });
+  const entries = [...files].filter(([n]) => n !== 'session.json').map(([name, bytes]) => ({ name, bytes }));
+  entries.push({ name: 'layers/2.nii.gz', bytes: new Uint8Array(readFileSync(path.join(SHARED, 'data/mr/example_mr_sm.nii.gz'))) });
+  entries.unshift({ name: 'session.json', bytes: new TextEncoder().encode(JSON.stringify(doc)) });
+  const bad = path.join(h.OUT, 'session-damaged.supervox.zip');
+  writeFileSync(bad, zipStore(entries));
+  await p.setInputFiles('#open-session', bad);
+  await p.waitForSelector('#error:not([hidden])');
+  assert.match(await p.$eval('#error-text', (e) => e.textContent), /session-damaged\.supervox\.zip could not be opened as a session: its layer "Other" \(layers\/2\.nii\.gz\): the label map's grid does not match the image's/);
+  await h.idle(p);
+  await h.shot(p, 'session-damaged');
+  assert.deepEqual(await state(p), before);
+  // a session.json with no layers list: refused before anything opens
+  delete doc.layers;
+  entries[0] = { name: 'session.json', bytes: new TextEncoder().encode(JSON.stringify(doc)) };
+  writeFileSync(bad, zipStore(entries));
+  await p.click('#error-close');
+  await p.setInputFiles('#open-session', bad);
+  await p.waitForSelector('#error:not([hidden])');
+  assert.match(await p.$eval('#error-text', (e) => e.textContent), /its session\.json lists no layers/);
+  assert.deepEqual(await state(p), before);
+  assert.deepEqual(app.errors, []);
+  await app.close();
 });

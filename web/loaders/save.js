@@ -5,7 +5,7 @@
  * (stored: PNG slices are compressed already). */
 
 /** Use data: URLs: in an opaque origin, or when the embedding page asks for it. */
-export const saveOptions = { dataUrl: self.origin === 'null' };
+export const saveOptions = { dataUrl: globalThis.self?.origin === 'null' }; // (no self in Node, where the tests read zips)
 
 /** base64 of bytes, in chunks (no call-stack limit on large files). @param {Uint8Array} bytes */
 export function base64(bytes) {

@@ -7,6 +7,7 @@
  * opens onto the same image (found by its content key) only.
  */
 import { zipStore } from '../loaders/save.js';
+import { parseLabelJson } from './labels.js';
 
 export const SESSION_FORMAT = 'supervox-session';
 
@@ -85,14 +86,27 @@ export async function readZip(zip) {
 }
 
 /**
- * Restore a session file: the image (from the file, or the open one if its
- * content matches), the layers, the label table and the view.
- * @param {import('./session.js').Session} session
- * @param {Uint8Array} bytes
- * @returns {Promise<{view: any}>}
+ * @typedef {object} SessionDoc
+ * @property {{name: string, key: string | null, file: string | null}} image
+ * @property {{name: string, file: string, visible: boolean, opacity: number}[]} layers
+ * @property {import('./labels.js').Label[] | null} labels
+ * @property {number} activeLayer
+ * @property {number | null} activeLabel
+ * @property {number[] | null} cursor
+ * @property {{lo: number, hi: number} | null} window
+ * @property {any} view
  */
-export async function openSessionFile(session, bytes) {
-  const files = await readZip(bytes);
+
+/**
+ * Check a session file's contents before anything is opened (so a damaged
+ * file leaves the open work as it is): session.json in our format, its image
+ * entry, every layer's file present, a sound label table. Optional fields
+ * that are damaged (cursor, window, active label) are left out. Throws in
+ * plain words.
+ * @param {Map<string, Uint8Array>} files the zip's entries
+ * @returns {SessionDoc}
+ */
+export function readSessionDoc(files) {
   const json = files.get('session.json');
   if (!json) throw new Error('it holds no session.json');
   let doc;
@@ -101,28 +115,86 @@ export async function openSessionFile(session, bytes) {
   } catch (e) {
     throw new Error(`its session.json is not valid JSON (${/** @type {Error} */ (e).message})`);
   }
-  if (doc.format !== SESSION_FORMAT || doc.version !== 1) throw new Error('it is not a Supervox session (version 1)');
-  const image = doc.image.file ? files.get(doc.image.file) : null;
-  if (doc.image.file && !image) throw new Error(`its image (${doc.image.file}) is missing`);
-  if (image) {
-    await session.openImage(image.slice(), doc.image.name);
-  } else if (!session.volume || session.volume.key !== doc.image.key) {
+  if (!doc || typeof doc !== 'object' || doc.format !== SESSION_FORMAT || doc.version !== 1) throw new Error('it is not a Supervox session (version 1)');
+  const img = doc.image;
+  if (!img || typeof img !== 'object' || typeof img.name !== 'string') throw new Error('its session.json names no image');
+  const image = { name: img.name, key: typeof img.key === 'string' ? img.key : null, file: typeof img.file === 'string' ? img.file : null };
+  if (image.file && !files.has(image.file)) throw new Error(`its image (${image.file}) is missing`);
+  if (!Array.isArray(doc.layers) || !doc.layers.length) throw new Error('its session.json lists no layers');
+  const layers = doc.layers.map((/** @type {any} */ l, /** @type {number} */ i) => {
+    if (!l || typeof l.file !== 'string') throw new Error(`its layer ${i + 1} names no file`);
+    if (!files.has(l.file)) throw new Error(`its layer ${l.file} is missing`);
+    const opacity = typeof l.opacity === 'number' ? Math.max(0, Math.min(1, l.opacity)) : 1;
+    return { name: typeof l.name === 'string' && l.name ? l.name : `Layer ${i + 1}`, file: l.file, visible: l.visible !== false, opacity };
+  });
+  let labels = null;
+  if (doc.labels !== undefined && doc.labels !== null) {
+    if (!Array.isArray(doc.labels)) throw new Error('its label table is not a list');
+    if (doc.labels.length) {
+      try {
+        labels = parseLabelJson(JSON.stringify({ labels: doc.labels }));
+      } catch (e) {
+        throw new Error(`its label table: ${/** @type {Error} */ (e).message}`);
+      }
+    }
+  }
+  const finite = (/** @type {any} */ x) => typeof x === 'number' && Number.isFinite(x);
+  const w = doc.window;
+  return {
+    image,
+    layers,
+    labels,
+    activeLayer: Number.isInteger(doc.activeLayer) ? Math.min(Math.max(0, doc.activeLayer), layers.length - 1) : 0,
+    activeLabel: Number.isInteger(doc.activeLabel) && doc.activeLabel >= 1 && doc.activeLabel <= 255 ? doc.activeLabel : null,
+    cursor: Array.isArray(doc.cursor) && doc.cursor.length === 3 && doc.cursor.every(finite) ? doc.cursor : null,
+    window: w && finite(w.lo) && finite(w.hi) && w.lo < w.hi ? { lo: w.lo, hi: w.hi } : null,
+    view: doc.view && typeof doc.view === 'object' ? doc.view : null,
+  };
+}
+
+/**
+ * Restore a session file: the image (from the file, or the open one if its
+ * content matches), the layers, the label table and the view. The file is
+ * checked first (readSessionDoc); a layer that does not fit the image undoes
+ * the layers already brought in.
+ * @param {import('./session.js').Session} session
+ * @param {Uint8Array} bytes
+ * @returns {Promise<{view: any}>}
+ */
+export async function openSessionFile(session, bytes) {
+  const files = await readZip(bytes);
+  const doc = readSessionDoc(files);
+  const image = doc.image.file ? /** @type {Uint8Array} */ (files.get(doc.image.file)) : null;
+  if (!image && (!session.volume || session.volume.key !== doc.image.key)) {
     throw new Error(`it belongs to the image "${doc.image.name}", which it does not include: open that image first`);
   }
+  if (image) await session.openImage(image.slice(), doc.image.name);
   // layers: imported (each checked against the image's grid), replacing the open ones
   const before = session.layers.length;
-  for (const l of doc.layers) {
-    const f = files.get(l.file);
-    if (!f) throw new Error(`its layer ${l.file} is missing`);
-    await session.importLayer(f.slice(), l.name);
-    const made = session.layers[session.layers.length - 1];
-    made.name = l.name;
-    made.visible = l.visible !== false;
-    made.opacity = typeof l.opacity === 'number' ? l.opacity : 1;
+  const labelsBefore = session.labels.slice();
+  const activeBefore = session.activeLayer;
+  let at = 0; // the layer being brought in
+  try {
+    for (const [i, l] of doc.layers.entries()) {
+      at = i;
+      await session.importLayer(/** @type {Uint8Array} */ (files.get(l.file)).slice(), l.name);
+      const made = session.layers[session.layers.length - 1];
+      made.name = l.name;
+      made.visible = l.visible;
+      made.opacity = l.opacity;
+    }
+  } catch (e) {
+    while (session.layers.length > before) await session.deleteLayer(session.layers.length - 1);
+    session.labels = labelsBefore;
+    session.activeLayer = activeBefore;
+    session.emit('layers');
+    session.labelsChanged();
+    const l = doc.layers[at];
+    throw new Error(`its layer "${l.name}" (${l.file}): ${/** @type {Error} */ (e).message}`);
   }
   for (let i = 0; i < before; i++) await session.deleteLayer(0);
-  if (Array.isArray(doc.labels) && doc.labels.length) session.labels = doc.labels;
-  session.activeLayer = Math.min(Math.max(0, doc.activeLayer || 0), session.layers.length - 1);
+  if (doc.labels) session.labels = doc.labels;
+  session.activeLayer = doc.activeLayer;
   if (doc.activeLabel) session.activeLabel = doc.activeLabel;
   session.emit('layers');
   session.labelsChanged();
