@@ -463,10 +463,12 @@ sv_status sv_volume_summarize(const sv_volume *v, const double *pcts, int npcts,
     out->mean = SCALED(sum / (double)counted);
     for (b = bfirst; b <= blast; b++) {
         long c;
+        double x;
         if (!fine[b]) continue;
-        c = smax > smin ? (long)((SCALED(RAW_OF(b)) - smin) / (smax - smin) * SV_SUMMARY_BINS) : 0;
-        if (c >= SV_SUMMARY_BINS) c = SV_SUMMARY_BINS - 1;
-        if (c < 0) c = 0;
+        /* x is NaN where scaling overflows to infinity (inf / inf): bin 0; the
+         * range is checked before converting, as an out-of-range conversion is undefined */
+        x = smax > smin ? (SCALED(RAW_OF(b)) - smin) / (smax - smin) * SV_SUMMARY_BINS : 0;
+        c = x >= SV_SUMMARY_BINS ? SV_SUMMARY_BINS - 1 : x > 0 ? (long)x : 0;
         out->hist[c] = (uint32_t)((out->hist[c] + fine[b]) > UINT32_MAX ? UINT32_MAX : out->hist[c] + fine[b]);
     }
     for (k = 0; k < npcts; k++) {

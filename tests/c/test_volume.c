@@ -227,6 +227,30 @@ static void percentiles_of_floats_within_a_bin(void)
     sv_volume_free(v);
 }
 
+/* A scaling that overflows to infinity (found by the NIfTI fuzzer: the
+ * histogram's bin of inf / inf was converted from NaN, undefined): the summary
+ * still fills in, every voxel counted once. */
+static void summary_of_values_scaled_to_infinity(void)
+{
+    int32_t d[3] = {4, 3, 2};
+    sv_volume *v;
+    size_t i;
+    double p[2] = {1, 99}, out[2];
+    sv_volume_summary sm;
+    uint64_t total = 0;
+    int b;
+    CHECK_EQ_INT(sv_volume_create(d, SV_DT_INT16, &v), SV_OK);
+    if (!v) return;
+    for (i = 0; i < v->nvox; i++) ((int16_t *)v->data)[i] = (int16_t)(i * 1000);
+    v->scl_slope = 1e306; /* 1000 and more scale past DBL_MAX */
+    CHECK_EQ_INT(sv_volume_summarize(v, p, 2, out, &sm), SV_OK);
+    for (b = 0; b < SV_SUMMARY_BINS; b++) total += sm.hist[b];
+    CHECK_EQ_INT((int)total, (int)v->nvox);
+    CHECK_NEAR(sm.min, 0, 0);
+    CHECK(isinf(sm.max));
+    sv_volume_free(v);
+}
+
 static void labels_for_checks_the_grid(void)
 {
     int32_t d[3] = {7, 5, 3}, d2[3] = {7, 5, 4};
@@ -562,6 +586,7 @@ void suite_volume(void)
     RUN(percentiles_exact_for_integers);
     RUN(eight_bit_counts_exact_across_pieces);
     RUN(percentiles_of_floats_within_a_bin);
+    RUN(summary_of_values_scaled_to_infinity);
     RUN(create_odd_dims_zero_filled);
     RUN(create_refuses_bad_dims_and_overflow);
     RUN(scaled_get_and_stats);
