@@ -963,7 +963,7 @@ static vox record_of(double val, double lo, double range, double threshold)
     } else {
         double x = (val - lo) / range * 65535.0 + 0.5;
         r.lab = 0;
-        r.q = (uint16_t)(x < 0 ? 0 : x > 65535.0 ? 65535.0 : x);
+        r.q = (uint16_t)(x > 0 ? (x < 65535.0 ? x : 65535.0) : 0); /* NaN (inf / inf) too: 0 */
     }
     return r;
 }

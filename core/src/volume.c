@@ -315,12 +315,11 @@ void sv_volume_stats_compute(const sv_volume *v, sv_volume_stats *out)
     do {                                                                                         \
         const T *p = (const T *)v->data;                                                         \
         for (i = 0; i < v->nvox; i++) {                                                          \
-            double x = (double)p[i];                                                             \
+            double x = (double)p[i], t;                                                          \
             long b;                                                                              \
             if (x != x) continue;                                                                \
-            b = (long)((x - lo) * scale);                                                        \
-            if (b >= FINE_BINS) b = FINE_BINS - 1;                                               \
-            if (b < 0) b = 0;                                                                    \
+            t = (x - lo) * scale; /* NaN or beyond long for infinities: checked, not converted */ \
+            b = t >= FINE_BINS ? FINE_BINS - 1 : t > 0 ? (long)t : 0;                            \
             fine[b]++;                                                                           \
             sum += x;                                                                            \
         }                                                                                        \

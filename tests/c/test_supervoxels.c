@@ -254,6 +254,32 @@ static int cancel_soon(void *ctx, double f)
     return ++*(int *)ctx >= 1;
 }
 
+/* Float data holding infinities and NaN (the normalisation's range is then
+ * infinite: converting inf / inf to a 16-bit value was undefined): supervoxels
+ * still cover every voxel, NaN included, and no sanitizer complains. */
+static void infinities_in_float_data(void)
+{
+    int32_t d[3] = {20, 18, 12};
+    sv_volume *v;
+    sv_sv_params p;
+    uint32_t *lab = NULL, count = 0;
+    size_t i, unlabelled = 0;
+    CHECK_EQ_INT(sv_volume_create(d, SV_DT_FLOAT32, &v), SV_OK);
+    if (!v) return;
+    for (i = 0; i < v->nvox; i++) ((float *)v->data)[i] = (float)(i % 97);
+    ((float *)v->data)[5] = (float)HUGE_VAL;
+    ((float *)v->data)[700] = (float)-HUGE_VAL;
+    ((float *)v->data)[900] = (float)NAN;
+    sv_sv_params_default(&p);
+    p.target_count = 40;
+    CHECK_EQ_INT(sv_supervoxels(v, &p, NULL, NULL, &lab, &count), SV_OK);
+    CHECK(count > 0);
+    for (i = 0; lab && i < v->nvox; i++) unlabelled += lab[i] == 0;
+    CHECK_EQ_INT((int)unlabelled, 1); /* the NaN: below any threshold, background */
+    sv_free(lab);
+    sv_volume_free(v);
+}
+
 static void cancel_and_bad_parameters(void)
 {
     int32_t d[3] = {128, 128, 80}; /* > 2^20 voxels: the callback runs */
@@ -435,6 +461,7 @@ void suite_supervoxels(void)
     RUN(anisotropic_spacing_changes_shapes);
     RUN(background_is_never_a_supervoxel);
     RUN(the_automatic_background_is_the_padding_the_image_marks);
+    RUN(infinities_in_float_data);
     RUN(cancel_and_bad_parameters);
     RUN(index_refuses_bad_ids);
 }

@@ -249,6 +249,17 @@ static void summary_of_values_scaled_to_infinity(void)
     CHECK_NEAR(sm.min, 0, 0);
     CHECK(isinf(sm.max));
     sv_volume_free(v);
+    /* float data holding infinities (and a NaN, not counted) */
+    CHECK_EQ_INT(sv_volume_create(d, SV_DT_FLOAT32, &v), SV_OK);
+    if (!v) return;
+    for (i = 0; i < v->nvox; i++) ((float *)v->data)[i] = (float)i;
+    ((float *)v->data)[0] = (float)-HUGE_VAL;
+    ((float *)v->data)[1] = (float)HUGE_VAL;
+    ((float *)v->data)[2] = (float)NAN;
+    CHECK_EQ_INT(sv_volume_summarize(v, p, 2, out, &sm), SV_OK);
+    for (total = 0, b = 0; b < SV_SUMMARY_BINS; b++) total += sm.hist[b];
+    CHECK_EQ_INT((int)total, (int)v->nvox - 1);
+    sv_volume_free(v);
 }
 
 static void labels_for_checks_the_grid(void)
