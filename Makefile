@@ -10,6 +10,7 @@
 #   make fuzz       libFuzzer on the NIfTI reader for $(FUZZ_SECONDS) s (not part of make test)
 #   make fuzz-dicom the same for the DICOM reader
 #   make fuzz-strokes the same for the strokes file and propagation
+#   make fuzz-png   the same for PNG slices and stacks
 #   make deps       Debian packages, npm packages, zlib + libpng for wasm (idempotent)
 
 PORT ?= 8080
@@ -62,7 +63,7 @@ WASM_LDFLAGS += -sFILESYSTEM=0
 # Node 20: hand the glue its wasm (its fetch() of a file path fails)
 WASM_LDFLAGS += --pre-js wasm-build/pre.js
 
-.PHONY: all native wasm dist deps serve test test-c test-interop test-node test-browser bench fuzz fuzz-dicom fuzz-strokes clean
+.PHONY: all native wasm dist deps serve test test-c test-interop test-node test-browser bench fuzz fuzz-dicom fuzz-strokes fuzz-png clean
 all: native wasm
 
 native: $(B)/supervox $(B)/libsupervox.a
@@ -195,6 +196,16 @@ fuzz-strokes: $(B)/fuzz_strokes
 	cp tests/fuzz/strokes/*.json $(B)/fuzz-strokes-corpus/
 	$(B)/fuzz_strokes -dict=tests/fuzz/strokes.dict -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -rss_limit_mb=2048 -timeout=10 \
 	  -artifact_prefix=$(B)/ $(B)/fuzz-strokes-corpus
+
+$(B)/fuzz_png: tests/fuzz/fuzz_png.c $(CORE_SRC) $(CORE_HDR)
+	@mkdir -p $(B)
+	clang $(CSTD) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Icore/include -I/usr/include/stb $< $(CORE_SRC) -lz -lpng -lm -o $@
+
+fuzz-png: $(B)/fuzz_png
+	@mkdir -p $(B)/fuzz-png-corpus
+	SHARED=$(SHARED) bash tests/fuzz/seed_png.sh $(B)/fuzz-png-corpus
+	$(B)/fuzz_png -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=2048 -timeout=10 \
+	  -artifact_prefix=$(B)/ $(B)/fuzz-png-corpus
 
 # the DICOM reader, the same way (a separate corpus)
 fuzz-dicom: $(B)/fuzz_dicom
