@@ -956,8 +956,9 @@ async function computeSupervoxels() {
   const count = Math.round(Number(input('sv-count').value));
   const compactness = Number(input('sv-compactness').value);
   const threshold = parseThreshold(input('sv-threshold').value);
-  if (!(count >= 10) || !(compactness > 0) || threshold === undefined) {
-    showError('Supervoxels need a count of 10 or more, a positive compactness, and for the background "auto", "none" or a number.');
+  // the field's own limits (index.html): a count past them only costs time and memory
+  if (!(count >= 10 && count <= 1e6) || !(compactness > 0 && compactness <= 100) || threshold === undefined) {
+    showError('Supervoxels need a count from 10 to 1,000,000, a compactness above 0 and up to 100, and for the background "auto", "none" or a number.');
     return;
   }
   showError(null);

@@ -734,6 +734,15 @@ static int resolve_threshold(const char *path, const sv_volume *img, sv_sv_param
     return 0;
 }
 
+/* Every voxel below the background threshold: an empty map helps no one. */
+static int all_background(const char *path, double threshold)
+{
+    char msg[160];
+    snprintf(msg, sizeof msg, "every voxel is below the background threshold %g: no supervoxels (give a lower --threshold, or auto, or none)",
+             threshold);
+    return fail_file(path, msg);
+}
+
 static int cmd_supervoxels(int argc, char **argv)
 {
     const char *in = NULL, *outpath = NULL;
@@ -771,6 +780,11 @@ static int cmd_supervoxels(int argc, char **argv)
     if (st != SV_OK) {
         sv_volume_free(v);
         return fail_file(in, sv_last_error());
+    }
+    if (!count) {
+        sv_volume_free(v);
+        sv_free(lab);
+        return all_background(in, p.threshold);
     }
     st = sv_volume_create_like(v, SV_DT_UINT32, &map);
     sv_volume_free(v);
@@ -876,6 +890,9 @@ static int cmd_propagate(int argc, char **argv)
         goto done;
     } else if ((st = sv_supervoxels(img, &p, NULL, NULL, &lab, &count)) != SV_OK) {
         rc = fail_file(in, sv_last_error());
+        goto done;
+    } else if (!count) {
+        rc = all_background(in, p.threshold);
         goto done;
     }
     if ((st = sv_sv_index_build(lab, img->nvox, count, &ix)) != SV_OK || (st = sv_sv_graph_build(img, lab, ix, &g)) != SV_OK ||

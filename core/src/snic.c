@@ -1153,9 +1153,11 @@ sv_status sv_supervoxels(const sv_volume *img, const sv_sv_params *p, sv_progres
 
     *labels = NULL;
     *count = 0;
-    if (!(p->compactness > 0 && p->compactness < 1e6)) return sv_fail(SV_EINVAL, "compactness must be positive (got %g)", p->compactness);
-    if (p->target_count < 0 || (p->target_count == 0 && !(p->size_mm > 0 && p->size_mm < 1e6)))
-        return sv_fail(SV_EINVAL, "give a positive supervoxel count or size in mm");
+    if (!(p->compactness > 0 && p->compactness < 1e6))
+        return sv_fail(SV_EINVAL, "compactness must be above 0 and below 1e6 (got %g)", p->compactness);
+    if (p->target_count < 0) return sv_fail(SV_EINVAL, "the supervoxel count must be positive (got %d)", p->target_count);
+    if (p->target_count == 0 && !(p->size_mm > 0 && p->size_mm < 1e6))
+        return sv_fail(SV_EINVAL, "give a supervoxel count, or a size in mm above 0 and below 1e6 (got %g)", p->size_mm);
     if (n > 0xfffffffeu) return sv_fail(SV_EINVAL, "volumes over 2^32 voxels are not supported for supervoxels");
     memset(&s, 0, sizeof s);
     s.img = img;
@@ -1204,9 +1206,11 @@ sv_status sv_supervoxels(const sv_volume *img, const sv_sv_params *p, sv_progres
     }
     s.inv_s2m2 = p->compactness * p->compactness / (S * S);
     for (a = 0; a < 3; a++) {
-        double cellv = S / img->spacing[a];
-        cells[a] = (int32_t)floor((double)img->dim[a] / cellv + 0.5);
-        if (cells[a] < 1) cells[a] = 1;
+        /* at most a seed per voxel: a count beyond the voxels (or a size below
+         * one) gives a supervoxel per voxel, never two seeds on one voxel (an
+         * empty supervoxel), and the cell count is converted only in range */
+        double cellv = S / img->spacing[a], c = floor((double)img->dim[a] / cellv + 0.5);
+        cells[a] = c < 1 ? 1 : c > (double)img->dim[a] ? img->dim[a] : (int32_t)c;
         stepv[a] = (double)img->dim[a] / cells[a];
     }
     /* grid seeds on foreground voxels */

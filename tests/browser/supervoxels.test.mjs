@@ -399,6 +399,24 @@ test('the background field takes auto, none or a number; anything else is refuse
   await h.computeSupervoxels(page, '4000', '40');
   assert.match(await page.textContent('#sv-status'), /background: \d+\.\d% of voxels, below 40$/);
   await shot('supervoxels-background-number');
+  // above every voxel: nothing to divide, said in plain words; the supervoxels there were stay
+  const kept = await page.evaluate(() => window.supervox.session.supervoxels.count);
+  await page.fill('#sv-threshold', '1000');
+  await page.click('#sv-compute');
+  await page.waitForSelector('#error:not([hidden])');
+  assert.match(await page.textContent('#error-text'), /every voxel is below the background threshold \(1000\): there is nothing to divide into supervoxels/);
+  await shot('supervoxels-all-background');
+  assert.equal(await page.evaluate(() => window.supervox.session.supervoxels.count), kept, 'the supervoxels are kept');
+  await page.click('#error-close');
+  // a count past the field's limit (typed: the field's max does not stop typing)
+  await page.fill('#sv-threshold', 'auto');
+  await page.fill('#sv-count', '5000000000');
+  await page.click('#sv-compute');
+  await page.waitForSelector('#error:not([hidden])');
+  assert.match(await page.textContent('#error-text'), /a count from 10 to 1,000,000/);
+  assert.equal(await page.evaluate(() => window.supervox.session.supervoxels.count), kept);
+  await page.click('#error-close');
+  await page.fill('#sv-count', '4000');
   assert.deepEqual(errors, []);
 });
 

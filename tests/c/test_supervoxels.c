@@ -280,6 +280,41 @@ static void infinities_in_float_data(void)
     sv_volume_free(v);
 }
 
+/* Asking for more supervoxels than voxels (or a size below a voxel) gives a
+ * supervoxel per foreground voxel, none empty: two seeds on one voxel left an
+ * empty id, and a size of 1e-9 mm converted ~1e11 cells to an int (undefined). */
+static void more_supervoxels_than_voxels(void)
+{
+    int32_t d[3] = {40, 36, 34}; /* more than one 32^3 tile */
+    sv_volume *v;
+    sv_sv_params p;
+    uint32_t *lab = NULL, count = 0, *seen;
+    size_t i, fg = 0;
+    int k, empty = 0;
+    CHECK_EQ_INT(sv_volume_create(d, SV_DT_UINT8, &v), SV_OK);
+    if (!v) return;
+    for (i = 0; i < v->nvox; i++) ((uint8_t *)v->data)[i] = (uint8_t)(i % 3 ? 100 + i % 50 : 0), fg += i % 3 != 0;
+    seen = (uint32_t *)calloc(v->nvox + 1, sizeof *seen);
+    for (k = 0; k < 2 && seen; k++) {
+        sv_sv_params_default(&p);
+        p.threshold = 1;
+        if (k == 0) p.target_count = 1000000;
+        else p.target_count = 0, p.size_mm = 1e-9;
+        CHECK_EQ_INT(sv_supervoxels(v, &p, NULL, NULL, &lab, &count), SV_OK);
+        if (!lab) break;
+        CHECK_EQ_INT((int)count, (int)fg);
+        memset(seen, 0, (v->nvox + 1) * sizeof *seen);
+        for (i = 0; i < v->nvox; i++)
+            if (lab[i] <= v->nvox) seen[lab[i]]++;
+        for (i = 1; i <= count && i <= v->nvox; i++) empty += seen[i] != 1;
+        CHECK_EQ_INT(empty, 0);
+        sv_free(lab);
+        lab = NULL;
+    }
+    free(seen);
+    sv_volume_free(v);
+}
+
 static void cancel_and_bad_parameters(void)
 {
     int32_t d[3] = {128, 128, 80}; /* > 2^20 voxels: the callback runs */
@@ -462,6 +497,7 @@ void suite_supervoxels(void)
     RUN(background_is_never_a_supervoxel);
     RUN(the_automatic_background_is_the_padding_the_image_marks);
     RUN(infinities_in_float_data);
+    RUN(more_supervoxels_than_voxels);
     RUN(cancel_and_bad_parameters);
     RUN(index_refuses_bad_ids);
 }

@@ -154,6 +154,9 @@ test('supervoxels in wasm equal the native CLI output, voxel for voxel', async (
     }
     assert.equal(fractions.at(-1), 1);
     assert.throws(() => core.createSegmenter(h, { count: 10, compactness: -1 }), (e) => e.code === 'SV_EINVAL');
+    // a count beyond int32 would wrap around on its way into wasm (5e9 became 705 032 704)
+    assert.throws(() => core.createSegmenter(h, { count: 5e9 }), /count must be a whole number from 1 to 2147483647 \(got 5000000000\)/);
+    assert.throws(() => core.createSegmenter(h, { count: 2.5 }), /whole number/);
   } finally {
     core.freeVolume(h);
   }

@@ -445,6 +445,13 @@ export class Session {
       { image: v.handle, count: p.count, compactness: p.compactness, threshold: p.threshold, nvox },
       { onProgress: (_ph, f) => onProgress && onProgress(f) },
     );
+    if (!r.count) {
+      // all background: nothing a stroke could label; the supervoxels there were stay
+      this.bridge.call('freeSegmenter', { seg: r.seg }).catch(() => {});
+      throw new Error(
+        `every voxel is below the background threshold (${r.background.threshold}): there is nothing to divide into supervoxels. Lower it, or set it to "auto" or "none".`,
+      );
+    }
     if (this.supervoxels) this.bridge.call('freeSegmenter', { seg: this.supervoxels.seg }).catch(() => {});
     this.supervoxels = r;
     this.highlight = new Uint8Array(r.levels.groups[this.svLevel] + 1);

@@ -414,6 +414,9 @@
           thr = M._svw_auto_threshold(v);
           if (Number.isNaN(thr)) throw this.lastError();
         }
+        // the count crosses into wasm as an int32: one beyond it would wrap around
+        if (p.count && !(Number.isInteger(p.count) && p.count > 0 && p.count <= 0x7fffffff))
+          throw new Error(`the supervoxel count must be a whole number from 1 to 2147483647 (got ${p.count})`);
         const seg = M._svw_segmenter_create(v, p.count || 0, p.sizeMm || 0, p.compactness || 0.1, thr) >>> 0;
         if (!seg) throw this.lastError();
         const count = M._svw_last_len() >>> 0;
