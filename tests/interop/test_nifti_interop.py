@@ -271,6 +271,19 @@ def test_propagate_cli():
     assert_one_line_error(code, out, err, strokes)
     if os.path.exists(dst):
         raise AssertionError("an output was written for a failed run")
+    # a stroke meant for another volume (its slice past this one's 139): said so, nothing written
+    with open(strokes, "w") as f:
+        json.dump({"strokes": [{"axis": 1, "label": 2, "points": [[60, 400, 90], [70, 400, 90]]}]}, f)
+    code, out, err = run_cli("propagate", img_path, "--strokes", strokes, "-o", dst, "--count", "3000")
+    if code != 1 or "stroke 1: the stroke is off the volume: its slice 400 is outside 0..138 along axis 1" not in err:
+        raise AssertionError(f"exit {code}: {err!r}")
+    if os.path.exists(dst):
+        raise AssertionError("an output was written for a failed run")
+    # a threshold above every voxel: no empty map, a reason
+    code, out, err = run_cli("supervoxels", img_path, "-o", dst, "--threshold", "1000")
+    assert_one_line_error(code, out, err, img_path)
+    if "every voxel is below the background threshold 1000" not in err or os.path.exists(dst):
+        raise AssertionError(f"{err!r}")
 
 
 # --- damaged files ---------------------------------------------------------
