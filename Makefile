@@ -11,6 +11,7 @@
 #   make fuzz-dicom the same for the DICOM reader
 #   make fuzz-strokes the same for the strokes file and propagation
 #   make fuzz-png   the same for PNG slices and stacks
+#   make fuzz-mesh  the same for label surfaces (closed, finite, the voxels' volume)
 #   make deps       Debian packages, npm packages, zlib + libpng for wasm (idempotent)
 
 PORT ?= 8080
@@ -63,7 +64,7 @@ WASM_LDFLAGS += -sFILESYSTEM=0
 # Node 20: hand the glue its wasm (its fetch() of a file path fails)
 WASM_LDFLAGS += --pre-js wasm-build/pre.js
 
-.PHONY: all native wasm dist deps serve test test-c test-interop test-node test-browser bench fuzz fuzz-dicom fuzz-strokes fuzz-png clean
+.PHONY: all native wasm dist deps serve test test-c test-interop test-node test-browser bench fuzz fuzz-dicom fuzz-strokes fuzz-png fuzz-mesh clean
 all: native wasm
 
 native: $(B)/supervox $(B)/libsupervox.a
@@ -206,6 +207,16 @@ fuzz-png: $(B)/fuzz_png
 	SHARED=$(SHARED) bash tests/fuzz/seed_png.sh $(B)/fuzz-png-corpus
 	$(B)/fuzz_png -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=2048 -timeout=10 \
 	  -artifact_prefix=$(B)/ $(B)/fuzz-png-corpus
+
+$(B)/fuzz_mesh: tests/fuzz/fuzz_mesh.c $(CORE_SRC) $(CORE_HDR)
+	@mkdir -p $(B)
+	clang $(CSTD) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Icore/include -I/usr/include/stb $< $(CORE_SRC) -lz -lpng -lm -o $@
+
+# label maps made from the input bytes (no seeds needed)
+fuzz-mesh: $(B)/fuzz_mesh
+	@mkdir -p $(B)/fuzz-mesh-corpus
+	$(B)/fuzz_mesh -max_total_time=$(FUZZ_SECONDS) -max_len=4100 -rss_limit_mb=2048 -timeout=10 \
+	  -artifact_prefix=$(B)/ $(B)/fuzz-mesh-corpus
 
 # the DICOM reader, the same way (a separate corpus)
 fuzz-dicom: $(B)/fuzz_dicom

@@ -509,6 +509,34 @@ static void decimation_keeps_closed(void)
     sv_volume_free(v);
 }
 
+/* A thin slab decimated to a tetrahedron on a mirrored, anisotropic grid:
+ * every step's turn was within bounds, yet the result was inside out (volume
+ * -0.52 mm^3; found by the mesh fuzzer). It stays positive now. */
+static void decimation_never_turns_inside_out(void)
+{
+    int32_t d[3] = {2, 6, 1};
+    const uint8_t vals[12] = {2, 3, 3, 2, 2, 0, 0, 0, 0, 0, 0, 0};
+    double A[16] = {-0.7, 0, 0, 10, 0, 1, 0, -20, 0, 0, 2.5, 5, 0, 0, 0, 1};
+    sv_volume *v;
+    sv_mesh *m = NULL;
+    sv_mesh_params p;
+    CHECK_EQ_INT(sv_volume_create(d, SV_DT_UINT8, &v), SV_OK);
+    if (!v) return;
+    memcpy(v->data, vals, sizeof vals);
+    sv_volume_set_affine(v, A, 2);
+    sv_mesh_params_default(&p);
+    p.smooth_iterations = 0;
+    p.max_triangles = 4;
+    CHECK_EQ_INT(sv_mesh_extract(v, 2, &p, NULL, NULL, &m), SV_OK);
+    if (m) {
+        CHECK_EQ_INT(bad_edges(m), 0);
+        CHECK(m->ntri >= 4 && m->ntri <= 32);
+        CHECK(sv_mesh_volume(m) > 0);
+    }
+    sv_mesh_free(m);
+    sv_volume_free(v);
+}
+
 static uint32_t le32(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
 
 static float lef(const uint8_t *p)
@@ -633,6 +661,7 @@ void suite_mesh(void)
     RUN(incremental_equals_full);
     RUN(progress_and_cancel);
     RUN(decimation_keeps_closed);
+    RUN(decimation_never_turns_inside_out);
     RUN(writers);
     RUN(labels_present_and_changed);
 }
