@@ -212,9 +212,10 @@ $(B)/fuzz_mesh: tests/fuzz/fuzz_mesh.c $(CORE_SRC) $(CORE_HDR)
 	@mkdir -p $(B)
 	clang $(CSTD) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Icore/include -I/usr/include/stb $< $(CORE_SRC) -lz -lpng -lm -o $@
 
-# label maps made from the input bytes (no seeds needed)
+# label maps made from the input bytes (seeds: only the inputs that once failed)
 fuzz-mesh: $(B)/fuzz_mesh
 	@mkdir -p $(B)/fuzz-mesh-corpus
+	cp tests/fuzz/regressions/mesh-* $(B)/fuzz-mesh-corpus/
 	$(B)/fuzz_mesh -max_total_time=$(FUZZ_SECONDS) -max_len=4100 -rss_limit_mb=2048 -timeout=10 \
 	  -artifact_prefix=$(B)/ $(B)/fuzz-mesh-corpus
 

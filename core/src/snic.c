@@ -841,9 +841,11 @@ static sv_status range_piece(void *ctx, size_t piece, unsigned worker)
     case SV_DT_UINT16: RANGE(uint16_t);
     case SV_DT_INT32: RANGE(int32_t);
     case SV_DT_UINT32: RANGE(uint32_t);
-    default: /* floating point: skip NaN, scale each value */
+    default: /* floating point: scale each value; skip NaN and infinities (they would
+                leave every finite value at one end of an infinite range) */
         for (; i < n; i++) {
             double x = sv_volume_get(img, i);
+            if (!isfinite(x)) continue;
             if (x < a) a = x;
             if (x > b) b = x;
         }
@@ -854,9 +856,9 @@ static sv_status range_piece(void *ctx, size_t piece, unsigned worker)
     return SV_OK;
 }
 
-/* The lowest and highest scaled value (NaN ignored; HUGE_VAL and -HUGE_VAL
- * if there are none), from the pieces' extremes in piece order (the same
- * values as one pass). */
+/* The lowest and highest scaled value (NaN and, for floating point, infinities
+ * ignored: they normalise to the ends; HUGE_VAL and -HUGE_VAL if there are
+ * none), from the pieces' extremes in piece order (the same values as one pass). */
 static sv_status scaled_range(const sv_volume *img, double *lo, double *hi)
 {
     range_task R;

@@ -254,9 +254,10 @@ static int cancel_soon(void *ctx, double f)
     return ++*(int *)ctx >= 1;
 }
 
-/* Float data holding infinities and NaN (the normalisation's range is then
- * infinite: converting inf / inf to a 16-bit value was undefined): supervoxels
- * still cover every voxel, NaN included, and no sanitizer complains. */
+/* Float data holding infinities and NaN (the normalisation's range was then
+ * infinite: every finite value at 0, and inf / inf converted to a 16-bit value,
+ * undefined): supervoxels cover every voxel but the NaN, and follow the
+ * finite values as if the infinities were the extremes. */
 static void infinities_in_float_data(void)
 {
     int32_t d[3] = {20, 18, 12};
@@ -276,6 +277,17 @@ static void infinities_in_float_data(void)
     CHECK(count > 0);
     for (i = 0; lab && i < v->nvox; i++) unlabelled += lab[i] == 0;
     CHECK_EQ_INT((int)unlabelled, 1); /* the NaN: below any threshold, background */
+    /* the range is the finite values': +inf weighs as the largest (96), -inf as the
+     * smallest (0), so the map is the one of those values */
+    {
+        uint32_t *lab2 = NULL, count2 = 0;
+        ((float *)v->data)[5] = 96;
+        ((float *)v->data)[700] = 0;
+        CHECK_EQ_INT(sv_supervoxels(v, &p, NULL, NULL, &lab2, &count2), SV_OK);
+        CHECK_EQ_INT((int)count2, (int)count);
+        CHECK(lab && lab2 && memcmp(lab, lab2, v->nvox * sizeof *lab) == 0);
+        sv_free(lab2);
+    }
     sv_free(lab);
     sv_volume_free(v);
 }
