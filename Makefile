@@ -178,16 +178,9 @@ test-browser: wasm dist
 bench: deps all
 	SHARED=$(SHARED) bash tests/bench/run.sh
 
-# libFuzzer needs clang; ASan+UBSan catch what a malformed file provokes.
-$(B)/fuzz_nifti: tests/fuzz/fuzz_nifti.c $(CORE_SRC) $(CORE_HDR)
-	@mkdir -p $(B)
-	clang $(CSTD) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Icore/include -I/usr/include/stb $< $(CORE_SRC) -lz -lpng -lm -o $@
-
-$(B)/fuzz_dicom: tests/fuzz/fuzz_dicom.c $(CORE_SRC) $(CORE_HDR)
-	@mkdir -p $(B)
-	clang $(CSTD) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Icore/include -I/usr/include/stb $< $(CORE_SRC) -lz -lpng -lm -o $@
-
-$(B)/fuzz_strokes: tests/fuzz/fuzz_strokes.c $(CORE_SRC) $(CORE_HDR)
+# libFuzzer needs clang; ASan+UBSan catch what a malformed file provokes, and
+# undefined behaviour stops the run (it would otherwise print and go on).
+$(B)/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_SRC) $(CORE_HDR)
 	@mkdir -p $(B)
 	clang $(CSTD) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Icore/include -I/usr/include/stb $< $(CORE_SRC) -lz -lpng -lm -o $@
 
@@ -198,19 +191,11 @@ fuzz-strokes: $(B)/fuzz_strokes
 	$(B)/fuzz_strokes -dict=tests/fuzz/strokes.dict -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -rss_limit_mb=2048 -timeout=10 \
 	  -artifact_prefix=$(B)/ $(B)/fuzz-strokes-corpus
 
-$(B)/fuzz_png: tests/fuzz/fuzz_png.c $(CORE_SRC) $(CORE_HDR)
-	@mkdir -p $(B)
-	clang $(CSTD) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Icore/include -I/usr/include/stb $< $(CORE_SRC) -lz -lpng -lm -o $@
-
 fuzz-png: $(B)/fuzz_png
 	@mkdir -p $(B)/fuzz-png-corpus
 	SHARED=$(SHARED) bash tests/fuzz/seed_png.sh $(B)/fuzz-png-corpus
 	$(B)/fuzz_png -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=2048 -timeout=10 \
 	  -artifact_prefix=$(B)/ $(B)/fuzz-png-corpus
-
-$(B)/fuzz_mesh: tests/fuzz/fuzz_mesh.c $(CORE_SRC) $(CORE_HDR)
-	@mkdir -p $(B)
-	clang $(CSTD) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Icore/include -I/usr/include/stb $< $(CORE_SRC) -lz -lpng -lm -o $@
 
 # label maps made from the input bytes (seeds: only the inputs that once failed)
 fuzz-mesh: $(B)/fuzz_mesh
