@@ -47,7 +47,10 @@ static int noise(int i, int j, int k)
     h ^= h >> 15;
     return (int)(h % 41) - 20;
 }
-static int in_shape(int i, int j, int k) { return flat ? 0 : bar ? in_bar(i, j, k) : in_ball(i, j, k); }
+/* or, when `big` is set, a ball of 600 (radius 11, k at 1 mm) filling most of the right half */
+static int big;
+static int in_big(int i, int j, int k) { return (i - 35) * (i - 35) + (j - 20) * (j - 20) + (k - 12) * (k - 12) <= 121; }
+static int in_shape(int i, int j, int k) { return flat ? 0 : bar ? in_bar(i, j, k) : big ? in_big(i, j, k) : in_ball(i, j, k); }
 /* supervoxels setup() asks for (300 unless a test says otherwise) */
 static uint32_t svcount = 300;
 
@@ -502,6 +505,42 @@ static void a_cross_on_one_slice_follows_walls_along_the_slice_axis(void)
     cross_fills_the_bar(1, 1200, 7, 4);
 }
 
+static void a_line_on_one_slice_of_a_large_walled_structure_fills_it(void)
+{
+    /* one 10-voxel line through the middle of a ball of radius 11 whose
+     * walls are a noisy step of ~3.5 sd (`big` and `soft`), 3600
+     * supervoxels: at the line's reach the label meets strong edges on most
+     * of its frontier but the reach cuts a third of it, so it was not walled
+     * in and the envelope kept it near the line (78% of the ball). Nearly
+     * walled on one slice, it tries twice the reach (NEAR_STRONG), where
+     * edges enclose it: the whole ball, and next to nothing outside it */
+    fixture f;
+    double a[6] = {30, 20, 12, 40, 20, 12};
+    sv_stroke sa = {2, 1, SV_STROKE_PAINT, 1, a, 2, 0};
+    size_t in = 0, got = 0, outside = 0;
+    int i, j, k;
+    big = soft = 1;
+    svcount = 3600;
+    if (setup(&f, -HUGE_VAL)) {
+        CHECK_EQ_INT(sv_propagate(f.h, f.layer, &f.seg, &sa, NULL), SV_OK);
+        for (k = 0; k < 24; k++)
+            for (j = 0; j < 40; j++)
+                for (i = 0; i < 48; i++) {
+                    int l = ((uint8_t *)f.layer->data)[i + 48 * (j + 40 * k)] == 1;
+                    in += in_big(i, j, k);
+                    got += l && in_big(i, j, k);
+                    outside += l && !in_big(i, j, k);
+                }
+        CHECK(got > in * 9 / 10);
+        CHECK(outside < in / 50);
+        teardown(&f);
+    } else {
+        CHECK(0);
+    }
+    big = soft = 0;
+    svcount = 300;
+}
+
 static void without_edges_the_label_keeps_to_the_strokes(void)
 {
     /* crosses on slices 8, 12 and 16 of a region with no edge (noise only),
@@ -802,6 +841,7 @@ void suite_propagate(void)
     RUN(a_dot_in_a_walled_bar_follows_it);
     RUN(a_cross_on_a_flat_patch_takes_the_structure_as_it_darkens);
     RUN(a_cross_on_one_slice_follows_walls_along_the_slice_axis);
+    RUN(a_line_on_one_slice_of_a_large_walled_structure_fills_it);
     RUN(bad_strokes_are_refused);
     RUN(a_stroke_off_the_volume_is_refused);
 }
