@@ -180,6 +180,20 @@ const preview = {
   },
 };
 
+/**
+ * The status line after a stroke; when it changed nothing, why that can be (a stroke that
+ * seems to do nothing must not look broken).
+ * @param {number} changed voxels the stroke changed
+ * @param {boolean} erase
+ */
+function strokeStatus(changed, erase) {
+  if (changed) return `Stroke: ${changed.toLocaleString()} voxels ${erase ? 'cleared' : 'labelled'} in 3D`;
+  if (erase) return 'Stroke: nothing to clear: no label under it';
+  return settings.onlyUnlabelled
+    ? 'Stroke: nothing new labelled: what it reaches already has a label (Paint only unlabelled voxels is on), or is background'
+    : `Stroke: nothing new labelled: what it reaches already has label ${session.activeLabel}, or is background`;
+}
+
 /** @type {import('./views/slice-view.js').ViewHost} */
 const host = {
   session,
@@ -202,7 +216,7 @@ const host = {
     session
       .propagate(stroke)
       .then((edit) => {
-        $('status').textContent = `Stroke: ${edit.changed.toLocaleString()} voxels ${stroke.mode === 'erase' ? 'cleared' : 'labelled'} in 3D`;
+        $('status').textContent = strokeStatus(edit.changed, stroke.mode === 'erase');
       })
       .catch((e) => showError(`The stroke could not be applied: ${e.message}`))
       .finally(() => {

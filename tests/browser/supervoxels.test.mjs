@@ -101,6 +101,11 @@ test('choosing the stroke tool computes the supervoxels it needs; so does openin
     await h.idle(p);
     const n = await p.evaluate(() => window.supervox.session.layer.data.reduce((a, x) => a + (x > 0), 0));
     assert.ok(n > 100, `${n} voxels labelled`);
+    assert.equal(await p.textContent('#status'), `Stroke: ${n.toLocaleString('en-US')} voxels labelled in 3D`);
+    // the same stroke again changes nothing, and says why rather than looking broken
+    await h.drag(p, 'axial', 60, 95, 66, 95, 3);
+    await h.idle(p);
+    assert.match(await p.textContent('#status'), /^Stroke: nothing new labelled: what it reaches already has label 1, or is background$/);
     // a new image with the stroke tool chosen: its own supervoxels, without asking
     await p.evaluate(async () => {
       const b = new Uint8Array(await (await fetch('demo/norm_crop.nii.gz')).arrayBuffer());
