@@ -834,9 +834,10 @@ typedef struct env_slice {
 } env_slice;
 
 /* Are a slice's strokes one straight line? Their paths, as a uniform
- * distribution along their segments (widened by the stroke's half-width), are
- * at least 4x longer than wide: a line at any angle, not a cross, a curve or
- * a dot. */
+ * distribution along their segments (a dot: a point weighing its width;
+ * all widened by the widest half-width), spread at least 4x more along
+ * their main axis than across it: a line at any angle, not a cross, a
+ * curve, a dot or a line and a dot beside it. */
 static int env_is_line(const env_slice *e)
 {
     double ma, mb, caa, cbb, cab, half, root, lo, hi;
@@ -870,6 +871,12 @@ static size_t envelope_build(const sv_stroke *const *set, size_t m, const double
             e->w = e->m1[0] = e->m1[1] = e->m2[0] = e->m2[1] = e->m2[2] = e->r = 0;
         }
         e->r = fmax(e->r, r);
+        if (stroke_length(st, sp) <= 0) { /* a dot: a point of the weight of its width */
+            double a = st->points[o0] * sp[o0], b = st->points[o1] * sp[o1], wt = fmax(2 * r, 1e-3);
+            e->w += wt;
+            e->m1[0] += wt * a, e->m1[1] += wt * b;
+            e->m2[0] += wt * a * a, e->m2[1] += wt * b * b, e->m2[2] += wt * a * b;
+        }
         for (i = 0; i < st->npoints; i++) {
             double a = st->points[3 * i + o0] * sp[o0], b = st->points[3 * i + o1] * sp[o1];
             e->lo[0] = fmin(e->lo[0], a - r), e->hi[0] = fmax(e->hi[0], a + r);
