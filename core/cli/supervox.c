@@ -54,16 +54,19 @@ static const char *usage_text =
     "    --spacing X,Y,Z                   PNG stack voxel size in mm (default 1,1,1)\n"
     "    --slope S  --intercept I          PNG stack value = stored * S + I (1, 0)\n"
     "  supervox supervoxels VOLUME -o SV.nii[.gz] [--count N | --size MM]\n"
-    "                       [--compactness C] [--threshold T|auto|none]\n"
+    "                       [--compactness C] [--threshold T|auto|none] [--level L]\n"
     "                                      3D supervoxels (SNIC) as a uint32 map on\n"
     "                                      VOLUME's grid; 0 = background (< T; auto,\n"
     "                                      the default: the lowest value if at least\n"
-    "                                      5% of voxels hold it, else none)\n"
+    "                                      5% of voxels hold it, else none); --level\n"
+    "                                      1 / 2: the app's coarser granularity, the\n"
+    "                                      supervoxels merged to 1/4 / 1/16 of them\n"
     "  supervox propagate VOLUME --strokes S.json -o LABELS.nii[.gz]\n"
     "                     [--supervoxels SV.nii.gz | --count N | --size MM]\n"
     "                     [--compactness C] [--threshold T|auto|none] [--reach R]\n"
-    "                     [--spread K] [--enclosed E]\n"
-    "                                      apply strokes over supervoxels; write the\n"
+    "                     [--spread K] [--enclosed E] [--level L]\n"
+    "                                      apply strokes over supervoxels (at level L,\n"
+    "                                      as in supervoxels: 0 fine); write the\n"
     "                                      uint8 label map on VOLUME's grid. paint\n"
     "                                      spreads up to R x the stroke's length (1)\n"
     "                                      within mean +- K sd of its intensities (2.5),\n"
@@ -743,6 +746,23 @@ static int all_background(const char *path, double threshold)
     return fail_file(path, msg);
 }
 
+static int int_arg(int argc, char **argv, int *i, long lo, long hi, long *out);
+
+/* The app's coarser levels (the Granularity slider): level 1 merges the
+ * supervoxels to a quarter of their count, level 2 to a sixteenth
+ * (sv_sv_merge). *map (count + 1 entries, malloc'd) gets each supervoxel's
+ * group; SV_OK or the core's status. */
+static sv_status merge_level(const sv_sv_graph *g, long level, uint32_t **map, uint32_t *groups)
+{
+    uint32_t target = g->count >> (2 * level);
+    *map = (uint32_t *)malloc(((size_t)g->count + 1) * sizeof **map);
+    if (!*map) return SV_ENOMEM;
+    return sv_sv_merge(g, target ? target : 1, *map, groups);
+}
+
+/* The message for a failed core call st (sv_last_error, or out of memory in the CLI itself). */
+static const char *failure(sv_status st) { return st == SV_ENOMEM ? "out of memory" : sv_last_error(); }
+
 static int cmd_supervoxels(int argc, char **argv)
 {
     const char *in = NULL, *outpath = NULL;
@@ -753,12 +773,15 @@ static int cmd_supervoxels(int argc, char **argv)
     size_t len;
     sv_status st;
     int i, rc, level;
+    long coarse = 0;
     double share;
     sv_options_default(&p);
     for (i = 0; i < argc; i++) {
         if (strcmp(argv[i], "-o") == 0) {
             if (i + 1 >= argc) return usage("-o needs a file");
             outpath = argv[++i];
+        } else if (strcmp(argv[i], "--level") == 0) {
+            if ((rc = int_arg(argc, argv, &i, 0, 2, &coarse))) return rc;
         } else if ((rc = sv_option(argc, argv, &i, &p)) != 0) {
             if (rc < 0) return -rc;
         } else if (argv[i][0] == '-' && argv[i][1]) {
@@ -785,6 +808,26 @@ static int cmd_supervoxels(int argc, char **argv)
         sv_volume_free(v);
         sv_free(lab);
         return all_background(in, p.threshold);
+    }
+    if (coarse) {
+        sv_sv_index *ix = NULL;
+        sv_sv_graph *g = NULL;
+        uint32_t *groups_of = NULL, groups = 0;
+        size_t q;
+        if ((st = sv_sv_index_build(lab, v->nvox, count, &ix)) == SV_OK && (st = sv_sv_graph_build(v, lab, ix, &g)) == SV_OK)
+            st = merge_level(g, coarse, &groups_of, &groups);
+        if (st == SV_OK) {
+            for (q = 0; q < v->nvox; q++) lab[q] = groups_of[lab[q]];
+            count = groups;
+        }
+        free(groups_of);
+        sv_sv_graph_free(g);
+        sv_sv_index_free(ix);
+        if (st != SV_OK) {
+            sv_volume_free(v);
+            sv_free(lab);
+            return fail_file(in, failure(st));
+        }
     }
     st = sv_volume_create_like(v, SV_DT_UINT32, &map);
     sv_volume_free(v);
@@ -814,7 +857,8 @@ static int cmd_propagate(int argc, char **argv)
     const char *in = NULL, *outpath = NULL, *strokes_path = NULL, *sv_path = NULL;
     sv_sv_params p;
     sv_volume *img = NULL, *layer = NULL;
-    uint32_t *lab = NULL, count = 0;
+    uint32_t *lab = NULL, count = 0, *groups_of = NULL;
+    long coarse = 0;
     sv_sv_index *ix = NULL;
     sv_sv_graph *g = NULL;
     sv_history *h = NULL;
@@ -842,6 +886,8 @@ static int cmd_propagate(int argc, char **argv)
             double *dst = argv[i][2] == 'r' ? &paint.reach : &paint.k_sd;
             if ((rc = number_arg(argc, argv, &i, dst))) return rc;
             if (!(*dst > 0 && *dst < 1e6)) return usage("--reach and --spread must be positive");
+        } else if (strcmp(argv[i], "--level") == 0) {
+            if ((rc = int_arg(argc, argv, &i, 0, 2, &coarse))) return rc;
         } else if (strcmp(argv[i], "--enclosed") == 0) {
             if ((rc = number_arg(argc, argv, &i, &paint.enclosed))) return rc;
             if (!(paint.enclosed >= 0 && paint.enclosed <= 1)) return usage("--enclosed must be between 0 and 1");
@@ -906,6 +952,13 @@ static int cmd_propagate(int argc, char **argv)
     seg.index = ix;
     seg.graph = g;
     seg.paint = paint;
+    if (coarse) {
+        if ((st = merge_level(g, coarse, &groups_of, &seg.level_groups)) != SV_OK) {
+            rc = fail_file(in, failure(st));
+            goto done;
+        }
+        seg.level = groups_of;
+    }
     if ((st = sv_stroke_ws_create(count, &seg.ws)) != SV_OK) {
         rc = fail_file(in, sv_last_error());
         goto done;
@@ -930,6 +983,7 @@ done:
     sv_volume_free(layer);
     sv_sv_graph_free(g);
     sv_sv_index_free(ix);
+    free(groups_of);
     free(lab);
     sv_volume_free(img);
     sv_stroke_list_free(strokes);

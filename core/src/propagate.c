@@ -457,23 +457,66 @@ static uint64_t flood_key(double c, int side)
     return u << 1 | (uint64_t)(side - 1);
 }
 
+/* The merge's price of joining two groups: Ward's (the growth of the
+ * groups' summed squared deviation from their means) over each group's mean
+ * intensity, in units of the spread of the supervoxels' means, and its
+ * centroid, in units of the mean supervoxel's side, weighted by MERGE_SPACE.
+ * Why not the plain intensity difference (what this merged by until session
+ * 13): uniform tissue has near-equal means, so its supervoxels chained into
+ * a few huge groups snaking through it — on the demo brain at a quarter of
+ * 20 070 supervoxels one group held 131 676 voxels and the undersegmentation
+ * error against aseg was 0.254 (0.438 at a sixteenth, one group of 356 240),
+ * and a short stroke on white matter at the coarser level labelled 153 070
+ * voxels across the hemisphere. Ward's size weight makes a group dearer to
+ * grow the larger it is; the centroid term keeps it compact. Now 0.108 /
+ * 0.138 (the largest group 1 268 / 4 498 voxels), boundary recall 0.935 /
+ * 0.916 against 0.929 / 0.886 before; SNIC run directly at 5 000 / 1 000
+ * scores 0.107 / 0.133 and 0.914 / 0.873. The bench's CT (19 908): 0.056 /
+ * 0.072 against 0.064 / 0.205, recall 0.745 / 0.660 against 0.728 / 0.547.
+ * MERGE_SPACE 1e-4 / 1e-3 / 1e-2 on the brain at a quarter: 0.119 / 0.111 /
+ * 0.107, recall 0.940 / 0.938 / 0.930; at a sixteenth on the CT 0.082 /
+ * 0.075 / 0.072, recall 0.682 / 0.669 / 0.643. */
+#define MERGE_SPACE 3e-3
+
+typedef struct merge_group {
+    double mean, c[3], size;
+} merge_group;
+
+static double merge_cost(const merge_group *x, const merge_group *y)
+{
+    double d = x->mean - y->mean, c0 = x->c[0] - y->c[0], c1 = x->c[1] - y->c[1], c2 = x->c[2] - y->c[2];
+    return (d * d + MERGE_SPACE * (c0 * c0 + c1 * c1 + c2 * c2)) * (x->size * y->size / (x->size + y->size));
+}
+
 sv_status sv_sv_merge(const sv_sv_graph *g, uint32_t target, uint32_t *map, uint32_t *groups)
 {
     uint32_t n = g->count, id, a, left = n, *parent = NULL, next = 0;
-    double *mean = NULL, *size = NULL;
+    merge_group *grp = NULL;
+    double total = 0, mu = 0, var = 0, unit_i, unit_s;
     pq *h = NULL;
     size_t hn = 0, hcap = 0;
     sv_status st = SV_OK;
     *groups = 0;
     if (target < 1) return sv_fail(SV_EINVAL, "a merge needs a target of at least one group");
     parent = (uint32_t *)SV_MALLOC(((size_t)n + 1) * sizeof *parent);
-    mean = (double *)SV_MALLOC(((size_t)n + 1) * sizeof *mean);
-    size = (double *)SV_MALLOC(((size_t)n + 1) * sizeof *size);
-    if (!parent || !mean || !size) goto oom;
+    grp = (merge_group *)SV_MALLOC(((size_t)n + 1) * sizeof *grp);
+    if (!parent || !grp) goto oom;
+    /* the units: the size-weighted sd of the supervoxels' means (a flat image: 1), the mean side */
+    for (id = 1; id <= n; id++) {
+        total += g->size[id];
+        mu += g->size[id] * g->mean[id];
+    }
+    mu = total > 0 ? mu / total : 0;
+    for (id = 1; id <= n; id++) var += g->size[id] * (g->mean[id] - mu) * (g->mean[id] - mu);
+    unit_i = total > 0 && var > 0 ? sqrt(var / total) : 1;
+    unit_s = g->side_mm > 0 ? g->side_mm : 1;
     for (id = 0; id <= n; id++) {
         parent[id] = id;
-        mean[id] = g->mean[id];
-        size[id] = g->size[id];
+        grp[id].mean = g->mean[id] / unit_i;
+        grp[id].c[0] = g->centroid[3 * (size_t)id] / unit_s;
+        grp[id].c[1] = g->centroid[3 * (size_t)id + 1] / unit_s;
+        grp[id].c[2] = g->centroid[3 * (size_t)id + 2] / unit_s;
+        grp[id].size = g->size[id] ? g->size[id] : 1;
     }
     for (id = 1; id <= n; id++)
         for (a = g->adj_off[id]; a < g->adj_off[id + 1]; a++) {
@@ -481,16 +524,19 @@ sv_status sv_sv_merge(const sv_sv_graph *g, uint32_t target, uint32_t *map, uint
             if (g->adj[a] < id) continue; /* each pair once */
             e.a = id;
             e.b = g->adj[a];
-            e.c = fabs(mean[e.a] - mean[e.b]);
+            e.c = merge_cost(&grp[e.a], &grp[e.b]);
             if (!pq_push(&h, &hn, &hcap, e)) goto oom;
         }
-    /* greedy: the closest pair of groups first; an edge whose groups changed is re-priced lazily */
+    /* greedy: the cheapest pair of groups first; an edge whose groups changed is re-priced lazily
+       (joining groups can make an edge to them dearer; a cheaper one merges when it pops) */
     while (left > target && hn) {
         pq e = pq_pop(h, &hn);
         uint32_t ra = find(parent, e.a), rb = find(parent, e.b), lo, hi;
-        double c;
+        merge_group *x, *y;
+        double c, s;
+        int k;
         if (ra == rb) continue;
-        c = fabs(mean[ra] - mean[rb]);
+        c = merge_cost(&grp[ra], &grp[rb]);
         if (c > e.c) {
             e.c = c;
             if (!pq_push(&h, &hn, &hcap, e)) goto oom;
@@ -498,8 +544,12 @@ sv_status sv_sv_merge(const sv_sv_graph *g, uint32_t target, uint32_t *map, uint
         }
         lo = ra < rb ? ra : rb;
         hi = ra < rb ? rb : ra;
-        mean[lo] = (mean[lo] * size[lo] + mean[hi] * size[hi]) / (size[lo] + size[hi]);
-        size[lo] += size[hi];
+        x = &grp[lo];
+        y = &grp[hi];
+        s = x->size + y->size;
+        x->mean = (x->mean * x->size + y->mean * y->size) / s;
+        for (k = 0; k < 3; k++) x->c[k] = (x->c[k] * x->size + y->c[k] * y->size) / s;
+        x->size = s;
         parent[hi] = lo;
         left--;
     }
@@ -515,8 +565,7 @@ oom:
     st = sv_fail(SV_ENOMEM, "out of memory merging supervoxels");
 done:
     SV_FREE(parent);
-    SV_FREE(mean);
-    SV_FREE(size);
+    SV_FREE(grp);
     SV_FREE(h);
     return st;
 }

@@ -19,6 +19,7 @@ import struct
 import subprocess
 
 import numpy as np
+from scipy import ndimage
 import nibabel as nib
 
 from harness import DATA, OUT, check, finish, run_cli
@@ -207,6 +208,24 @@ def test_supervoxels_cli():
     if not ((lab == 0) == (data < 20)).all():
         raise AssertionError("background is not exactly the voxels below the threshold")
     nifti_tool_ok(dst)
+    # the coarser levels: the same supervoxels merged to a quarter / a sixteenth, each group a union of them
+    for level, div in ((1, 4), (2, 16)):
+        dst_l = os.path.join(OUT, f"sv_level{level}.nii.gz")
+        code, out, err = run_cli("supervoxels", src_path, "-o", dst_l, "--count", "400", "--threshold", "20", "--level", str(level))
+        if code != 0:
+            raise AssertionError(err.strip())
+        groups = np.asanyarray(nib.load(dst_l).dataobj)
+        g = int(groups.max())
+        # merging stops at the target, or when only separate pieces are left (specks stay apart)
+        pieces = ndimage.label(lab > 0)[1]
+        if not (n // div - 1 <= g <= max(n // div, pieces)) or len(np.unique(groups)) != g + 1 or not ((groups == 0) == (lab == 0)).all():
+            raise AssertionError(f"level {level}: {g} groups of {n} supervoxels ({pieces} separate pieces)")
+        pairs = np.unique(np.stack([lab.ravel(), groups.ravel()]), axis=1)
+        if len(np.unique(pairs[0])) != pairs.shape[1]:
+            raise AssertionError(f"level {level}: a supervoxel is split between groups")
+    code, out, err = run_cli("supervoxels", src_path, "-o", dst, "--level", "3")
+    if code != 2 or "--level must be a whole number 0..2 (got 3)" not in err:
+        raise AssertionError(f"exit {code}: {err!r}")
     code, out, err = run_cli("supervoxels", src_path, "-o", dst, "--compactness", "-1")
     assert_one_line_error(code, out, err, src_path)
     code, out, err = run_cli("supervoxels", src_path, "-o", dst, "--threshold", "nothing")

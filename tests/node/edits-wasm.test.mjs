@@ -93,6 +93,18 @@ test('the same strokes through the CLI and through the wasm build give identical
     // undo all four strokes: back to empty
     for (let i = 0; i < 4; i++) core.undoRedo(false);
     assert.ok(new Uint8Array(core.volumeData(layer)).every((x) => x === 0));
+    // the same at the coarser levels (the Granularity slider; the CLI's --level)
+    for (const level of [1, 2]) {
+      const lout = path.join(tmp, `labels${level}.nii`);
+      const rl = cli('propagate', src, '--strokes', sfile, '-o', lout, '--count', '3000', '--threshold', '1', '--level', String(level));
+      assert.equal(rl.code, 0, rl.stderr);
+      for (const st of strokes.strokes) core.propagate(layer, seg, st, level);
+      const hl = core.openNifti(read(lout));
+      const same = Buffer.from(new Uint8Array(core.volumeData(layer))).equals(Buffer.from(new Uint8Array(core.volumeData(hl))));
+      core.freeVolume(hl);
+      assert.ok(same, `wasm and CLI label maps differ at level ${level}`);
+      for (let i = 0; i < 4; i++) core.undoRedo(false);
+    }
     assert.throws(() => core.propagate(layer, seg, { axis: 1, label: 1, points: [[1, 2, 3], [1, 3, 3]] }), (e) => e.code === 'SV_EINVAL' && /off the stroke's slice/.test(e.message));
   } finally {
     core.deleteLayer(layer);

@@ -49,9 +49,13 @@ sv_status sv_sv_graph_build(const sv_volume *img, const uint32_t *labels, const 
 void sv_sv_graph_free(sv_sv_graph *g);
 
 /* Coarser granularity without recomputing: merge 6-adjacent supervoxels,
- * the pair with the closest mean intensities first (size-weighted means are
- * updated as groups grow), until `target` groups remain (fewer only if the
- * graph has fewer connected pieces). map (count + 1 entries, caller-owned)
+ * the cheapest pair first, until `target` groups remain (fewer only if the
+ * graph has fewer connected pieces). A pair's price is Ward's over the
+ * groups' mean intensities and centroids (the growth of their squared
+ * deviation, intensity in units of the spread of supervoxel means, position
+ * in supervoxel sides, weighted low): similar neighbours join first, and a
+ * group grows dearer as it grows, so groups stay compact and of like size
+ * instead of chaining through uniform tissue. map (count + 1 entries, caller-owned)
  * receives each supervoxel's group, 1..*groups in order of first member;
  * map[0] = 0 (background). Deterministic. Returns SV_OK, SV_EINVAL, SV_ENOMEM. */
 sv_status sv_sv_merge(const sv_sv_graph *g, uint32_t target, uint32_t *map, uint32_t *groups);
