@@ -223,6 +223,20 @@ def main():
         print(f"| {name} | " + " | ".join(f"{np.mean(m[k]):.2f}" for k in ("o1", "o3", "o5", "d1", "d3", "d5"))
               + " | " + " / ".join(str(a) for a in above) + " |", flush=True)
 
+    # A user may paint at a coarser granularity (the slider; the CLI's --level): the same crosses there.
+    print("\n## Annotation efficiency at the coarser granularities: the crosses painted at level 1 and 2\n")
+    print("Mean Dice over the same 16 structures; the fine level is the first table.\n")
+    print("| level | ours N=1 | ours N=3 | ours N=5 | above Dash, N = 1 / 3 / 5 |")
+    print("|---|---|---|---|---|")
+    for level, name in ((1, "medium, 1/4"), (2, "coarse, 1/16")):
+        extra = ("--level", str(level))
+        m = efficiency(IMG, sv_path, seg, STRUCTURES, AXIS, dash, rows=False, extra=extra)
+        for k, v in efficiency(ct_path, ct_sv, ct_seg, CT_STRUCTURES, 2, ct_dash, rows=False, extra=extra).items():
+            m[k] += v
+        above = [sum(o > d for o, d in zip(m[f"o{n}"], m[f"d{n}"])) for n in (1, 3, 5)]
+        print(f"| {level} ({name}) | " + " | ".join(f"{np.mean(m[k]):.2f}" for k in ("o1", "o3", "o5"))
+              + " | " + " / ".join(str(a) for a in above) + " |", flush=True)
+
 
 def line_strokes(arm):
     """One arm of each cross (0: the first, 1: the second): a single line on each slice."""
@@ -231,7 +245,7 @@ def line_strokes(arm):
     return strokes_of
 
 
-def efficiency(img_path, sv_path, seg, structures, axis, dash, strokes_of=cross_strokes, rows=True):
+def efficiency(img_path, sv_path, seg, structures, axis, dash, strokes_of=cross_strokes, rows=True, extra=()):
     """Rows of the Dice table (printed when rows); returns the Dice lists per column."""
     means = {k: [] for k in ("o1", "o3", "o5", "d1", "d3", "d5")}
     for name, value in structures.items():
@@ -244,7 +258,7 @@ def efficiency(img_path, sv_path, seg, structures, axis, dash, strokes_of=cross_
             with open(path, "w") as f:
                 json.dump({"strokes": strokes}, f)
             out = os.path.join(OUT, "labels.nii.gz")
-            run("propagate", img_path, "--strokes", path, "--supervoxels", sv_path, "-o", out)
+            run("propagate", img_path, "--strokes", path, "--supervoxels", sv_path, "-o", out, *extra)
             lab = np.asanyarray(nib.load(out).dataobj) == 1
             ours_d.append(dice(lab, gt))
             touched = np.unique(dash[stroke_voxels(strokes, gt.shape)])
