@@ -384,13 +384,15 @@ svw_seg *svw_segmenter_create(const sv_volume *img, int count, double size_mm, d
     if (g_status == SV_OK) g_status = sv_sv_graph_build(img, s->labels, s->ix, &s->g);
     if (g_status == SV_OK) {
         int l;
+        uint32_t targets[SVW_LEVELS - 1];
         s->groups[0] = n;
+        /* the coarser levels in one pass: level 2 goes on from level 1 */
         for (l = 1; l < SVW_LEVELS && g_status == SV_OK; l++) {
-            uint32_t target = n >> (2 * l);
+            targets[l - 1] = n >> (2 * l) ? n >> (2 * l) : 1;
             s->level[l] = (uint32_t *)malloc(((size_t)n + 1) * sizeof(uint32_t));
             if (!s->level[l]) g_status = SV_ENOMEM;
-            else g_status = sv_sv_merge(s->g, target ? target : 1, s->level[l], &s->groups[l]);
         }
+        if (g_status == SV_OK) g_status = sv_sv_merge_levels(s->g, targets, SVW_LEVELS - 1, s->level + 1, s->groups + 1);
     }
     if (g_status == SV_OK) g_status = sv_stroke_ws_create(n, &s->seg.ws);
     if (g_status != SV_OK) {

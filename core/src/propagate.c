@@ -490,14 +490,23 @@ static double merge_cost(const merge_group *x, const merge_group *y)
 
 sv_status sv_sv_merge(const sv_sv_graph *g, uint32_t target, uint32_t *map, uint32_t *groups)
 {
-    uint32_t n = g->count, id, a, left = n, *parent = NULL, next = 0;
+    return sv_sv_merge_levels(g, &target, 1, &map, groups);
+}
+
+sv_status sv_sv_merge_levels(const sv_sv_graph *g, const uint32_t *targets, int nlevels, uint32_t *const *maps, uint32_t *groups)
+{
+    uint32_t n = g->count, id, a, left = n, *parent = NULL;
+    int l;
     merge_group *grp = NULL;
     double total = 0, mu = 0, var = 0, unit_i, unit_s;
     pq *h = NULL;
     size_t hn = 0, hcap = 0;
     sv_status st = SV_OK;
-    *groups = 0;
-    if (target < 1) return sv_fail(SV_EINVAL, "a merge needs a target of at least one group");
+    for (l = 0; l < nlevels; l++) {
+        groups[l] = 0;
+        if (targets[l] < 1) return sv_fail(SV_EINVAL, "a merge needs a target of at least one group");
+        if (l && targets[l] > targets[l - 1]) return sv_fail(SV_EINVAL, "merge levels must go from fine to coarse");
+    }
     parent = (uint32_t *)SV_MALLOC(((size_t)n + 1) * sizeof *parent);
     grp = (merge_group *)SV_MALLOC(((size_t)n + 1) * sizeof *grp);
     if (!parent || !grp) goto oom;
@@ -528,38 +537,42 @@ sv_status sv_sv_merge(const sv_sv_graph *g, uint32_t target, uint32_t *map, uint
             if (!pq_push(&h, &hn, &hcap, e)) goto oom;
         }
     /* greedy: the cheapest pair of groups first; an edge whose groups changed is re-priced lazily
-       (joining groups can make an edge to them dearer; a cheaper one merges when it pops) */
-    while (left > target && hn) {
-        pq e = pq_pop(h, &hn);
-        uint32_t ra = find(parent, e.a), rb = find(parent, e.b), lo, hi;
-        merge_group *x, *y;
-        double c, s;
-        int k;
-        if (ra == rb) continue;
-        c = merge_cost(&grp[ra], &grp[rb]);
-        if (c > e.c) {
-            e.c = c;
-            if (!pq_push(&h, &hn, &hcap, e)) goto oom;
-            continue;
+       (joining groups can make an edge to them dearer; a cheaper one merges when it pops). Each
+       coarser level goes on from the one before: the same merges as starting afresh */
+    for (l = 0; l < nlevels; l++) {
+        uint32_t *map = maps[l], next = 0;
+        while (left > targets[l] && hn) {
+            pq e = pq_pop(h, &hn);
+            uint32_t ra = find(parent, e.a), rb = find(parent, e.b), lo, hi;
+            merge_group *x, *y;
+            double c, s;
+            int k;
+            if (ra == rb) continue;
+            c = merge_cost(&grp[ra], &grp[rb]);
+            if (c > e.c) {
+                e.c = c;
+                if (!pq_push(&h, &hn, &hcap, e)) goto oom;
+                continue;
+            }
+            lo = ra < rb ? ra : rb;
+            hi = ra < rb ? rb : ra;
+            x = &grp[lo];
+            y = &grp[hi];
+            s = x->size + y->size;
+            x->mean = (x->mean * x->size + y->mean * y->size) / s;
+            for (k = 0; k < 3; k++) x->c[k] = (x->c[k] * x->size + y->c[k] * y->size) / s;
+            x->size = s;
+            parent[hi] = lo;
+            left--;
         }
-        lo = ra < rb ? ra : rb;
-        hi = ra < rb ? rb : ra;
-        x = &grp[lo];
-        y = &grp[hi];
-        s = x->size + y->size;
-        x->mean = (x->mean * x->size + y->mean * y->size) / s;
-        for (k = 0; k < 3; k++) x->c[k] = (x->c[k] * x->size + y->c[k] * y->size) / s;
-        x->size = s;
-        parent[hi] = lo;
-        left--;
+        /* number the groups 1.. in order of their first supervoxel */
+        map[0] = 0;
+        for (id = 1; id <= n; id++) {
+            uint32_t r = find(parent, id);
+            map[id] = r == id ? ++next : map[r];
+        }
+        groups[l] = next;
     }
-    /* number the groups 1.. in order of their first supervoxel */
-    map[0] = 0;
-    for (id = 1; id <= n; id++) {
-        uint32_t r = find(parent, id);
-        map[id] = r == id ? ++next : map[r];
-    }
-    *groups = next;
     goto done;
 oom:
     st = sv_fail(SV_ENOMEM, "out of memory merging supervoxels");

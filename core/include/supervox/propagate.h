@@ -60,6 +60,11 @@ void sv_sv_graph_free(sv_sv_graph *g);
  * map[0] = 0 (background). Deterministic. Returns SV_OK, SV_EINVAL, SV_ENOMEM. */
 sv_status sv_sv_merge(const sv_sv_graph *g, uint32_t target, uint32_t *map, uint32_t *groups);
 
+/* Several levels in one pass, fine to coarse (targets non-increasing): maps[l]
+ * and groups[l] as sv_sv_merge would give for targets[l] — each level goes on
+ * from the one before, which makes the same merges as starting afresh. */
+sv_status sv_sv_merge_levels(const sv_sv_graph *g, const uint32_t *targets, int nlevels, uint32_t *const *maps, uint32_t *groups);
+
 typedef enum sv_stroke_mode { SV_STROKE_PAINT = 0, SV_STROKE_TOUCH, SV_STROKE_BRUSH, SV_STROKE_ERASE } sv_stroke_mode;
 
 typedef struct sv_stroke {
