@@ -308,6 +308,17 @@ test('the granularity slider coarsens boundaries and strokes without recomputing
   await setLevel(2);
   const nCoarse = await strokeCount(60, 66);
   assert.ok(nFine > 0 && nCoarse > nFine, `painted fine ${nFine}, coarse ${nCoarse}`);
+  // coarse groups stay compact: merging by closest means alone chained white matter into a group
+  // 70x the mean one (a short stroke then took it across the hemisphere); Ward's merge: ~6x
+  const spread = await page.evaluate(() => {
+    const s = window.supervox.session.supervoxels;
+    const map = s.levels.maps[2], n = new Uint32Array(s.levels.groups[2] + 1);
+    let fg = 0, big = 0;
+    for (const id of s.labels) if (id) (n[map[id]]++, fg++);
+    for (let g = 1; g < n.length; g++) big = Math.max(big, n[g]);
+    return big / (fg / s.levels.groups[2]);
+  });
+  assert.ok(spread < 10, `the largest coarse group is ${spread.toFixed(1)}x the mean one`);
   await page.uncheck('#sv-boundaries');
   assert.deepEqual(errors, []);
 });
